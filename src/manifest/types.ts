@@ -1,0 +1,127 @@
+// The shapes the manifest layer hands to the rest of Sluice: an app manifest, and services whose variables
+// are resolved for one stage. Pure data; nothing here does I/O.
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ANY';
+
+export interface HttpEvent {
+  type: 'http';
+  method: HttpMethod;
+  /** Path relative to the service, starting with `/`; `{name}` and a trailing `{name+}` are parameters. */
+  path: string;
+}
+
+export interface ScheduleEvent {
+  type: 'schedule';
+  /** `rate(5 minutes)` or `cron(0 12 * * ? *)` exactly as written. */
+  expression: string;
+  enabled: boolean;
+  /** Optional event payload sent to the handler; defaults to an EventBridge-like scheduled event. */
+  input?: unknown;
+}
+
+export type FunctionEvent = HttpEvent | ScheduleEvent;
+
+export interface FunctionSpec {
+  name: string;
+  /** As written: `src/handler.submit`. */
+  handler: string;
+  /** Service-relative path without extension: `src/handler`. The file is any of .ts/.js/.mjs/.cjs. */
+  handlerModule: string;
+  /** Exported name: `submit`. */
+  handlerExport: string;
+  /** Seconds. */
+  timeout: number;
+  /** MB. */
+  memory: number;
+  /** Maximum concurrent invocations; excess is throttled (429). */
+  concurrency: number;
+  /** Service environment merged with the function's own (the function wins). */
+  environment: Record<string, string>;
+  events: FunctionEvent[];
+}
+
+export interface TableSpec {
+  /** Logical name in the manifest (`submissions`). */
+  logical: string;
+  /** Physical, globally unique name; defaults to `${app}-${stage}-${service}-${logical}`. */
+  name: string;
+  /** Field of each item that holds its key. */
+  key: string;
+}
+
+/** Deployment settings are validated by the manifest layer but interpreted by the engine's rollout code. */
+export interface DeploymentSpec {
+  strategy?: unknown;
+  alarms?: unknown[];
+  hooks?: { preTraffic?: string; postTraffic?: string };
+  [key: string]: unknown;
+}
+
+export interface ResolvedService {
+  service: string;
+  /** Folder of the service relative to the app root (`backend-restapi`). */
+  dir: string;
+  runtime: string;
+  functions: Record<string, FunctionSpec>;
+  tables: Record<string, TableSpec>;
+  outputs: Record<string, string>;
+  deployment: DeploymentSpec;
+  /**
+   * Property paths (e.g. `functions.submit.environment.API_KEY`) whose value contains a secret.
+   * The engine encrypts those values at rest and masks them on the API.
+   */
+  sensitivePaths: string[];
+}
+
+export interface ProfileSpec {
+  params: Record<string, string>;
+  approval?: 'required' | 'none';
+}
+
+export interface StageSpec {
+  profile: string;
+  strategy?: unknown;
+}
+
+export interface AppManifest {
+  app: string;
+  /** Absolute path of sluice.app.yml. */
+  file: string;
+  /** Service folders, relative to the app root, in the order written. */
+  services: string[];
+  /** Parameter defaults for every profile. */
+  params: Record<string, string>;
+  profiles: Record<string, ProfileSpec>;
+  /** Keyed by stage name; `'*'` is the default. */
+  stages: Record<string, StageSpec>;
+  /** Validated later by the pipeline layer; kept raw here. */
+  pipeline?: unknown;
+}
+
+/** Where the output of another service lives: `${output:app:stage:region:service.key}` with blanks filled in. */
+export interface OutputAddress {
+  app: string;
+  stage: string;
+  region: string;
+  service: string;
+  key: string;
+}
+
+/** Everything variable resolution may look up; the engine fills it from the store and the command line. */
+export interface ResolutionContext {
+  stage: string;
+  region: string;
+  /** `--param k=v` from the command line; wins over everything. */
+  cliParams: Record<string, string>;
+  /** Profile chosen for the stage. */
+  profile: string;
+  /** Params of that profile as stored (set with `sluice params set`), overriding the manifest's profile params. */
+  storedParams: Record<string, string>;
+  env: Record<string, string | undefined>;
+  /** Secret lookup for the profile; undefined when not set. */
+  secret(name: string): Promise<string | undefined>;
+  /** Output lookup; undefined when not published. */
+  output(address: OutputAddress): Promise<string | undefined>;
+  /** Extra values reachable through `${self:…}` that only exist at deploy time, e.g. `url`. */
+  selfExtras: Record<string, unknown>;
+}

@@ -1,0 +1,302 @@
+// The store port: every durable fact of Sluice goes through this interface. One implementation (Kysely)
+// runs on SQLite (embedded default) and PostgreSQL; the contract suite runs against both.
+// Times are epoch milliseconds. JSON columns are parsed into the shapes below by the implementation.
+
+import type { FunctionEvent } from '../manifest/types.js';
+
+export type StageKind = 'stage' | 'preview';
+
+export interface StageRecord {
+  app: string;
+  name: string;
+  profile: string;
+  kind: StageKind;
+  createdAt: number;
+  updatedAt: number;
+  /** Time of the last finished deployment of any service of the stage, if any. */
+  lastDeployAt: number | null;
+}
+
+export interface ServiceInstanceRecord {
+  app: string;
+  stage: string;
+  service: string;
+  /** Public base URL of the service on the gateway. */
+  url: string;
+  deploymentId: string;
+  deployedAt: number;
+}
+
+/** Resolved configuration of one function version; part of what its hash covers. */
+export interface FunctionConfig {
+  runtime: string;
+  handler: string;
+  handlerExport: string;
+  timeout: number;
+  memory: number;
+  concurrency: number;
+  /** Plain environment values. */
+  environment: Record<string, string>;
+  /** Environment values holding secrets, encrypted with the master key (see src/secrets). */
+  secretEnvironment: Record<string, string>;
+  events: FunctionEvent[];
+}
+
+export interface VersionRecord {
+  /** Content address: sha256 over the code hash and the resolved config (hex, 64 chars). */
+  id: string;
+  app: string;
+  service: string;
+  function: string;
+  /** 1, 2, 3… per app/service/function, in publication order. */
+  number: number;
+  /** sha256 of the bundle; the artifact key. */
+  codeHash: string;
+  config: FunctionConfig;
+  createdAt: number;
+}
+
+export interface NewVersion {
+  id: string;
+  app: string;
+  service: string;
+  function: string;
+  codeHash: string;
+  config: FunctionConfig;
+}
+
+export interface AliasTarget {
+  versionId: string;
+  /** 0..100; the weights of an alias add up to 100. */
+  weight: number;
+}
+
+export interface AliasRecord {
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  name: string;
+  targets: AliasTarget[];
+  updatedAt: number;
+}
+
+export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'nochange';
+
+export interface DeploymentRecord {
+  id: string;
+  app: string;
+  stage: string;
+  service: string;
+  status: DeploymentStatus;
+  strategy: string;
+  actor: string;
+  commitSha: string | null;
+  message: string | null;
+  /** What changed: functions with their old and new version ids. */
+  changes: Array<{ function: string; from: string | null; to: string }>;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface NewDeployment {
+  id: string;
+  app: string;
+  stage: string;
+  service: string;
+  strategy: string;
+  actor: string;
+  commitSha?: string | null;
+}
+
+export interface TableRecord {
+  name: string;
+  app: string;
+  stage: string;
+  service: string;
+  logical: string;
+  keyField: string;
+}
+
+export interface TableItem {
+  key: string;
+  value: unknown;
+}
+
+export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'system';
+
+export interface LogEntry {
+  ts: number;
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  versionId: string;
+  requestId: string;
+  level: LogLevel;
+  message: string;
+}
+
+export interface StoredLogEntry extends LogEntry {
+  id: number;
+}
+
+export interface LogQuery {
+  app: string;
+  stage: string;
+  service?: string;
+  function?: string;
+  /** Only entries with id greater than this (for --tail). */
+  afterId?: number;
+  sinceTs?: number;
+  /** Newest `limit` entries, returned oldest first. Default 100. */
+  limit?: number;
+}
+
+/** Number of duration histogram buckets; bucket i counts durations below DURATION_BUCKETS_MS[i]. */
+export const DURATION_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000, 60000, Infinity] as const;
+
+export interface MetricSample {
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  versionId: string;
+  /** Start of the one-second bucket, epoch ms (a multiple of 1000). */
+  bucket: number;
+  invocations: number;
+  errors: number;
+  throttles: number;
+  durationSumMs: number;
+  /** Counts per DURATION_BUCKETS_MS bucket; same length. */
+  durationHistogram: number[];
+}
+
+export interface MetricQuery {
+  app: string;
+  stage: string;
+  service?: string;
+  function?: string;
+  versionId?: string;
+  fromBucket?: number;
+  toBucket?: number;
+}
+
+export interface EventRecord {
+  id: number;
+  ts: number;
+  type: string;
+  actor: string;
+  app: string | null;
+  stage: string | null;
+  service: string | null;
+  payload: Record<string, unknown>;
+}
+
+export type NewEvent = Omit<EventRecord, 'id' | 'ts'> & { ts?: number };
+
+/** What the gateway needs to serve: every service instance with its functions' live targets. */
+export interface RoutingSnapshot {
+  generation: number;
+  services: RoutedService[];
+}
+
+export interface RoutedService {
+  app: string;
+  stage: string;
+  service: string;
+  functions: RoutedFunction[];
+}
+
+export interface RoutedFunction {
+  name: string;
+  targets: Array<{ weight: number; version: VersionRecord }>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+  /** Runs fn in one database transaction; the store passed to fn writes inside it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+
+  // Stages and the services deployed to them.
+  upsertStage(stage: { app: string; name: string; profile: string; kind: StageKind }): Promise<void>;
+  getStage(app: string, name: string): Promise<StageRecord | undefined>;
+  listStages(app?: string): Promise<StageRecord[]>;
+  deleteStage(app: string, name: string): Promise<void>;
+  upsertServiceInstance(instance: ServiceInstanceRecord): Promise<void>;
+  listServiceInstances(app: string, stage: string): Promise<ServiceInstanceRecord[]>;
+  deleteServiceInstances(app: string, stage: string, service?: string): Promise<void>;
+
+  // Bundles, content-addressed.
+  putArtifact(hash: string, content: Buffer): Promise<void>;
+  getArtifact(hash: string): Promise<Buffer | undefined>;
+  /** Deletes artifacts that no version references; returns how many. */
+  deleteUnreferencedArtifacts(): Promise<number>;
+
+  // Immutable function versions.
+  getVersion(id: string): Promise<VersionRecord | undefined>;
+  /** Inserts the version with the next number for its function; returns the existing one if id exists. */
+  createVersion(version: NewVersion): Promise<VersionRecord>;
+  listVersions(app: string, service: string, fn?: string): Promise<VersionRecord[]>;
+  /** Deletes versions of the app that no alias and no deployment of another stage references; returns ids. */
+  deleteUnreferencedVersions(app: string): Promise<string[]>;
+
+  // Aliases (`live`) with weighted targets.
+  setAlias(alias: Omit<AliasRecord, 'updatedAt'>): Promise<void>;
+  listAliases(app: string, stage: string, service?: string): Promise<AliasRecord[]>;
+  deleteAliases(app: string, stage: string, service?: string, fn?: string): Promise<void>;
+
+  /** All routed service instances with the versions their `live` aliases point at. */
+  loadRouting(): Promise<RoutingSnapshot>;
+  /** Increments and returns the routing generation; call after any alias or instance change. */
+  bumpRoutingGeneration(): Promise<number>;
+  getRoutingGeneration(): Promise<number>;
+
+  // Outputs published by services.
+  setOutputs(app: string, stage: string, service: string, outputs: Record<string, string>): Promise<void>;
+  getOutput(app: string, stage: string, service: string, key: string): Promise<string | undefined>;
+  listOutputs(app: string, stage: string): Promise<Array<{ service: string; key: string; value: string }>>;
+  deleteOutputs(app: string, stage: string, service?: string): Promise<void>;
+
+  // Params and secrets per profile (secret values are ciphertext here; src/secrets encrypts).
+  setParam(profile: string, name: string, value: string): Promise<void>;
+  listParams(profile: string): Promise<Record<string, string>>;
+  unsetParam(profile: string, name: string): Promise<boolean>;
+  setSecret(profile: string, name: string, ciphertext: string): Promise<void>;
+  getSecret(profile: string, name: string): Promise<string | undefined>;
+  listSecrets(profile?: string): Promise<Array<{ profile: string; name: string; ciphertext: string; updatedAt: number }>>;
+  unsetSecret(profile: string, name: string): Promise<boolean>;
+
+  // Deployments.
+  createDeployment(deployment: NewDeployment): Promise<DeploymentRecord>;
+  finishDeployment(id: string, result: { status: Exclude<DeploymentStatus, 'running'>; message?: string | null; changes: DeploymentRecord['changes'] }): Promise<void>;
+  getDeployment(id: string): Promise<DeploymentRecord | undefined>;
+  listDeployments(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<DeploymentRecord[]>;
+  deleteDeployments(app: string, stage: string): Promise<void>;
+
+  // Keyed JSON tables.
+  registerTable(table: TableRecord): Promise<void>;
+  getTable(name: string): Promise<TableRecord | undefined>;
+  listTables(app: string, stage: string): Promise<TableRecord[]>;
+  /** Drops the tables of a stage with all their items; returns the names dropped. */
+  dropTables(app: string, stage: string): Promise<string[]>;
+  tableGet(table: string, key: string): Promise<unknown | undefined>;
+  tablePut(table: string, key: string, value: unknown): Promise<void>;
+  tableDelete(table: string, key: string): Promise<boolean>;
+  /** Items whose key starts with prefix, in key order. */
+  tableQuery(table: string, prefix: string, limit?: number): Promise<TableItem[]>;
+
+  // Function logs and metrics.
+  appendLogs(entries: LogEntry[]): Promise<void>;
+  queryLogs(query: LogQuery): Promise<StoredLogEntry[]>;
+  deleteLogs(app: string, stage: string): Promise<void>;
+  /** Adds the samples to the stored buckets (same key: counters and histograms are summed). */
+  addMetrics(samples: MetricSample[]): Promise<void>;
+  queryMetrics(query: MetricQuery): Promise<MetricSample[]>;
+  deleteMetrics(app: string, stage: string): Promise<void>;
+
+  // Event log (becomes the audit timeline).
+  appendEvent(event: NewEvent): Promise<EventRecord>;
+  listEvents(query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]>;
+}
