@@ -1,0 +1,77 @@
+// HTTP client from the CLI to a control plane: finds it (--server, SLUICE_URL, default 127.0.0.1:4600),
+// sends the token (SLUICE_TOKEN), and turns API errors and an absent server into SluiceErrors.
+
+import { SluiceError, type ErrorBody } from '../errors/index.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:4600';
+
+export class ApiClient {
+  constructor(readonly server: string, private readonly token: string | undefined) {}
+
+  static fromOptions(options: { server?: string }): ApiClient {
+    const server = (options.server ?? process.env.SLUICE_URL ?? DEFAULT_SERVER).replace(/\/$/, '');
+    return new ApiClient(server, process.env.SLUICE_TOKEN || undefined);
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  async delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  /** Sends a request whose answer is a stream of JSON lines; calls onLine for each. */
+  async stream(path: string, body: unknown, onLine: (line: Record<string, unknown>) => void): Promise<void> {
+    const response = await this.send('POST', path, body);
+    if (!response.ok) await this.fail(response);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (line) onLine(JSON.parse(line) as Record<string, unknown>);
+      }
+    }
+    if (buffer.trim()) onLine(JSON.parse(buffer) as Record<string, unknown>);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    if (!response.ok) await this.fail(response);
+    return (await response.json()) as T;
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    try {
+      return await fetch(this.server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (cause) {
+      throw new SluiceError('SERVER_UNREACHABLE', `No Sluice control plane answers at ${this.server}.`, { cause });
+    }
+  }
+
+  private async fail(response: Response): Promise<never> {
+    let body: { error?: ErrorBody } | undefined;
+    try {
+      body = (await response.json()) as { error?: ErrorBody };
+    } catch {
+      body = undefined;
+    }
+    if (body?.error?.code) throw Object.assign(new Error(body.error.message), { body: body.error });
+    throw new SluiceError('INTERNAL', `The control plane answered ${response.status} ${response.statusText} without an error body.`);
+  }
+}

@@ -1,0 +1,74 @@
+// `sluice deploy`: bundles the app here, uploads it, streams progress, prints the URLs.
+
+import type { Command } from 'commander';
+import { packageApp, type DeployResult } from '../../engine/index.js';
+import { SluiceError } from '../../errors/index.js';
+import { ApiClient } from '../api-client.js';
+import { appRootOrFail, collect, parseKeyValues } from '../app-context.js';
+import { bold, cyan, dim, green, print, printJson, progressLine, table } from '../output.js';
+
+export function registerDeploy(program: Command): void {
+  program
+    .command('deploy')
+    .description('Deploy the app in this folder (or --dir) to a stage: bundle, publish changed versions, route traffic')
+    .option('-s, --stage <stage>', 'stage to deploy to', 'dev')
+    .option('--service <name>', 'deploy only this service (repeatable, or comma-separated)', collect, [])
+    .option('--param <key=value>', 'parameter override, wins over the profile (repeatable)', collect, [])
+    .option('--dir <dir>', 'app folder holding sluice.app.yml (default: this folder or a parent)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { stage: string; service: string[]; param: string[]; dir?: string; json?: boolean }) => {
+      const result = await deploy(ApiClient.fromOptions(program.opts()), options);
+      if (options.json) printJson(result);
+      else printDeployResult(result);
+    });
+}
+
+export async function deploy(
+  client: ApiClient,
+  options: { stage: string; service?: string[]; param?: string[]; dir?: string; json?: boolean; quiet?: boolean },
+): Promise<DeployResult> {
+  const root = appRootOrFail(options.dir);
+  const params = parseKeyValues(options.param ?? [], '--param');
+  const say = options.json || options.quiet ? () => undefined : progressLine;
+  say(`Bundling ${root}`);
+  const pkg = await packageApp(root, options.service ?? []);
+  say(`Uploading ${Object.keys(pkg.functionCode).length} function(s) to ${client.server}`);
+  let result: DeployResult | undefined;
+  await client.stream(`/api/apps/${pkg.app}/deploy?stream=1`, {
+    stage: options.stage,
+    services: options.service ?? [],
+    params,
+    actor: process.env.USER ?? 'local',
+    sources: pkg.sources,
+    bundles: Object.fromEntries(Object.entries(pkg.bundles).map(([hash, code]) => [hash, code.toString('base64')])),
+    functionCode: pkg.functionCode,
+  }, (line) => {
+    if (line.type === 'progress') say(String(line.message));
+    else if (line.type === 'result') result = line.result as DeployResult;
+    else if (line.type === 'error') throw Object.assign(new Error(String((line.error as { message: string }).message)), { body: line.error });
+  });
+  if (!result) throw new SluiceError('INTERNAL', 'The control plane ended the deploy without a result.');
+  return result;
+}
+
+export function printDeployResult(result: DeployResult): void {
+  print();
+  print(result.changed ? green(`✔ Deployed ${result.app} to stage ${bold(result.stage)} (profile ${result.profile})`) : `${bold('No changes')}: ${result.app} stage ${result.stage} is up to date`);
+  const rows = result.services.flatMap((s) =>
+    s.functions.map((f) => [s.service, f.name, `v${f.version}${f.changed ? green(' new') : ''}`, [...f.endpoints, ...f.schedules].join('\n') || dim('-')]),
+  );
+  print(table(['service', 'function', 'version', 'endpoints'], rows.flatMap((row) => splitMultiline(row))));
+  const outputs = result.services.flatMap((s) => Object.entries(s.outputs).map(([k, v]) => [s.service, k, v]));
+  if (outputs.length > 0) {
+    print();
+    print(table(['service', 'output', 'value'], outputs));
+  }
+  print();
+  for (const s of result.services) print(`${cyan(s.url)}  ${dim(s.service)}`);
+}
+
+function splitMultiline(row: string[]): string[][] {
+  const parts = row.map((cell) => cell.split('\n'));
+  const height = Math.max(...parts.map((p) => p.length));
+  return Array.from({ length: height }, (_, i) => parts.map((p, c) => (i === 0 ? p[0]! : c === parts.length - 1 ? p[i] ?? '' : '')));
+}

@@ -1,0 +1,104 @@
+// Wires the concrete parts of a control plane together: the store, the master key, the gateway process,
+// the engine and the HTTP API. `sluice up` and the demo both start one through here.
+
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { SluiceError } from '../errors/index.js';
+import type { EngineContext } from '../engine/index.js';
+import { createApiApp } from '../server/index.js';
+import { createSecretBox, loadMasterKey } from '../secrets/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { startOrAttachGateway, type GatewayHandle } from './gateway-handle.js';
+import { SLUICE_VERSION } from './version.js';
+
+export interface ControlPlaneOptions {
+  home: string;
+  host?: string;
+  port?: number;
+  gatewayPort?: number;
+  databaseUrl?: string;
+  /** Required when binding anything but loopback. */
+  token?: string;
+  masterKey?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export interface ControlPlane {
+  apiUrl: string;
+  gatewayUrl: string;
+  store: Store;
+  gateway: GatewayHandle;
+  engine: EngineContext;
+  /** Stops the API, the gateway process and the store. */
+  close(options?: { keepGateway?: boolean }): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const home = resolve(options.home);
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !options.token) {
+    throw new SluiceError('INVALID_ARGUMENT', `Binding ${host} exposes the control plane beyond this machine, and no token is set.`, {
+      hint: 'Set SLUICE_TOKEN to a long random value (the CLI sends the same variable), or bind 127.0.0.1.',
+    });
+  }
+  await mkdir(home, { recursive: true });
+  const env = options.env ?? process.env;
+  const store = await openStore({ home, databaseUrl: options.databaseUrl });
+  let gateway: GatewayHandle | undefined;
+  try {
+    const key = await loadMasterKey(home, options.masterKey);
+    const secrets = createSecretBox(key);
+    gateway = await startOrAttachGateway({
+      home,
+      host,
+      port: options.gatewayPort ?? 4601,
+      databaseUrl: options.databaseUrl,
+      masterKeyHex: key.toString('hex'),
+    });
+    const engine: EngineContext = {
+      store,
+      secrets,
+      routing: gateway,
+      gatewayUrl: gateway.url,
+      env,
+      region: 'local',
+      now: () => Date.now(),
+    };
+    const app = createApiApp({ engine, gateway, token: options.token, version: SLUICE_VERSION });
+    const server = await listen(app.fetch, host, options.port ?? 4600);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port ?? 4600;
+    const apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const handle = gateway;
+    return {
+      apiUrl,
+      gatewayUrl: gateway.url,
+      store,
+      gateway,
+      engine,
+      async close(closeOptions = {}) {
+        await new Promise<void>((done) => server.close(() => done()));
+        if (!closeOptions.keepGateway) await handle.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await gateway?.stop().catch(() => undefined);
+    await store.close();
+    throw error;
+  }
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolvePromise, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolvePromise(server));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new SluiceError('INVALID_ARGUMENT', `Port ${port} on ${hostname} is already in use.`, { hint: 'Stop the other process, or pass --port with a free port.' }));
+      } else reject(error);
+    });
+  });
+}

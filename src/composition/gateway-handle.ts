@@ -1,0 +1,139 @@
+// The gateway runs as its own process, so it keeps serving when the control plane stops or dies.
+// This module starts it (or re-attaches to one still running for the same home) and talks to its
+// control endpoints: reload after a routing change, direct invoke, health.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SluiceError } from '../errors/index.js';
+import type { RoutingNotifier } from '../engine/index.js';
+import type { GatewayControl, InvokeOutcome, InvokeRequest } from '../server/index.js';
+
+export interface GatewayRecord {
+  pid: number;
+  host: string;
+  port: number;
+  url: string;
+  token: string;
+}
+
+export interface GatewayHandle extends GatewayControl, RoutingNotifier {
+  readonly record: GatewayRecord;
+  /** Stops the gateway process and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export interface GatewayLaunch {
+  home: string;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  masterKeyHex: string;
+  /** Stop a running gateway of this home and start a fresh one. */
+  fresh?: boolean;
+}
+
+const recordFile = (home: string) => join(home, 'gateway.json');
+
+export async function startOrAttachGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
+  const existing = await readRecord(launch.home);
+  if (existing && isAlive(existing.pid)) {
+    const samePort = launch.port === 0 || existing.port === launch.port;
+    const handle = gatewayHandle(existing);
+    if (!launch.fresh && samePort && existing.host === launch.host && (await handle.health().then((h) => h.ok, () => false))) return handle;
+    await handle.stop();
+  }
+  return spawnGateway(launch);
+}
+
+async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
+  const entry = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
+  if (!existsSync(entry)) throw new SluiceError('INTERNAL', `The gateway entry ${entry} is missing; run npm run build.`);
+  const token = randomBytes(24).toString('hex');
+  const logFd = openSync(join(launch.home, 'gateway.log'), 'a');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLUICE_HOME: launch.home,
+    SLUICE_GATEWAY_HOST: launch.host,
+    SLUICE_GATEWAY_PORT: String(launch.port),
+    SLUICE_INTERNAL_TOKEN: token,
+    SLUICE_MASTER_KEY: launch.masterKeyHex,
+  };
+  if (launch.databaseUrl) env.DATABASE_URL = launch.databaseUrl;
+  else delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [entry], { detached: true, stdio: ['ignore', logFd, logFd, 'ipc'], env });
+  closeSync(logFd);
+  const record = await new Promise<GatewayRecord>((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new SluiceError('GATEWAY_UNAVAILABLE', `The gateway process exited during start-up (code ${code}); see ${join(launch.home, 'gateway.log')}.`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    child.on('message', (message: { type?: string; record?: GatewayRecord; error?: { code: string; message: string } }) => {
+      child.off('exit', onExit);
+      if (message.type === 'ready' && message.record) resolve(message.record);
+      else reject(new SluiceError('GATEWAY_UNAVAILABLE', `The gateway failed to start: ${message.error?.message ?? 'unknown error'}.`));
+    });
+  });
+  child.disconnect();
+  child.unref();
+  return gatewayHandle(record);
+}
+
+async function readRecord(home: string): Promise<GatewayRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(recordFile(home), 'utf8')) as GatewayRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function gatewayHandle(record: GatewayRecord): GatewayHandle {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(record.url + path, {
+        method,
+        headers: { 'x-sluice-internal-token': record.token, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (cause) {
+      throw new SluiceError('GATEWAY_UNAVAILABLE', `The gateway at ${record.url} does not answer.`, { cause });
+    }
+    const payload = (await response.json().catch(() => ({}))) as T & { code?: string; message?: string };
+    if (!response.ok) throw new SluiceError('INVOKE_FAILED', `The gateway answered ${response.status}: ${payload.message ?? 'no message'}.`);
+    return payload;
+  };
+  return {
+    record,
+    url: record.url,
+    async routingChanged() {
+      await call('POST', '/_sluice/reload', {});
+    },
+    invoke: (request: InvokeRequest) => call<InvokeOutcome>('POST', '/_sluice/invoke', request),
+    health: () => call<{ ok: boolean; generation: number }>('GET', '/_sluice/health'),
+    async stop() {
+      if (!isAlive(record.pid)) return;
+      process.kill(record.pid, 'SIGTERM');
+      const deadline = Date.now() + 5000;
+      while (isAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      if (isAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+    },
+  };
+}
+
+export async function forgetGateway(home: string, pid: number): Promise<void> {
+  const record = await readRecord(home);
+  if (record?.pid === pid) await rm(recordFile(home), { force: true });
+}

@@ -1,0 +1,70 @@
+// Packaging: bundles one function's handler module with esbuild into a single ESM file and hashes it.
+// The bundle is built relative to the service folder so the same source gives the same hash on any machine.
+
+import { build, type Plugin } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SluiceError } from '../errors/index.js';
+
+const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+
+export interface FunctionBundle {
+  code: Buffer;
+  /** sha256 of the bundle, hex. */
+  codeHash: string;
+}
+
+/** Finds `src/handler` as any of .ts/.mts/.js/.mjs/.cjs inside the service folder. */
+export function findHandlerFile(serviceDir: string, handlerModule: string): string | undefined {
+  for (const extension of HANDLER_EXTENSIONS) {
+    const candidate = resolve(serviceDir, handlerModule + extension);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export async function bundleFunction(serviceDir: string, handlerModule: string, label: string): Promise<FunctionBundle> {
+  const entry = findHandlerFile(serviceDir, handlerModule);
+  if (!entry) {
+    throw new SluiceError('HANDLER_NOT_FOUND', `${label}: no file ${handlerModule}{${HANDLER_EXTENSIONS.join(',')}} in ${serviceDir}.`);
+  }
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      absWorkingDir: resolve(serviceDir),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+      legalComments: 'none',
+      // CommonJS dependencies inside an ESM bundle still call require().
+      banner: { js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);" },
+      plugins: [sluicePackagePlugin()],
+    });
+    const code = Buffer.from(result.outputFiles[0]!.contents);
+    return { code, codeHash: createHash('sha256').update(code).digest('hex') };
+  } catch (error) {
+    const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors;
+    const detail = errors?.slice(0, 5).map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column} ${e.text}` : e.text)).join('\n');
+    throw new SluiceError('BUNDLE_FAILED', `${label}: bundling failed${detail ? `:\n${detail}` : ''}`, { cause: error });
+  }
+}
+
+/** Resolves `sluice/tables` to this package's table client, so handlers need not install Sluice themselves. */
+function sluicePackagePlugin(): Plugin {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const client = ['tables-client.js', 'tables-client.ts'].map((file) => join(here, '..', 'runtime', file)).find((file) => existsSync(file));
+  return {
+    name: 'sluice-package',
+    setup(builder) {
+      builder.onResolve({ filter: /^sluice\/tables$/ }, () => {
+        if (!client) return { errors: [{ text: 'The Sluice table client is missing from this installation.' }] };
+        return { path: client };
+      });
+    },
+  };
+}

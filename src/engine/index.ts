@@ -1,0 +1,13 @@
+export { deployApp } from './deploy-app.js';
+export type { DeployRequest, DeployResult, ServiceDeployResult, FunctionDeployResult } from './deploy-app.js';
+export { removeStage } from './remove-stage.js';
+export type { RemoveResult } from './remove-stage.js';
+export { stageInfo, findFunction } from './stage-info.js';
+export type { StageInfo, ServiceInfo } from './stage-info.js';
+export { bundleFunction, findHandlerFile } from './bundle-function.js';
+export type { FunctionBundle } from './bundle-function.js';
+export { packageApp } from './package-app.js';
+export type { AppPackage } from './package-app.js';
+export { serviceUrl } from './ports.js';
+export type { EngineContext, RoutingNotifier, ProgressEvent, ProgressListener } from './ports.js';
+export { assertStageName } from './stage-name.js';

@@ -1,0 +1,34 @@
+// What the engine needs from the outside world, as small interfaces the composition fills in.
+
+import type { SecretBox } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
+
+/** Tells the serving side that routing changed, and resolves once the change is in effect. */
+export interface RoutingNotifier {
+  routingChanged(): Promise<void>;
+}
+
+/** Progress of long work, streamed to the CLI. */
+export type ProgressListener = (event: ProgressEvent) => void;
+
+export interface ProgressEvent {
+  service?: string;
+  phase: 'plan' | 'resolve' | 'publish' | 'route' | 'outputs' | 'done' | 'unchanged' | 'remove';
+  message: string;
+}
+
+export interface EngineContext {
+  store: Store;
+  secrets: SecretBox;
+  routing: RoutingNotifier;
+  /** Public base URL of the gateway, e.g. http://127.0.0.1:4601. */
+  gatewayUrl: string;
+  /** Environment visible to `${env:…}` (the control plane's own). */
+  env: Record<string, string | undefined>;
+  region: string;
+  now(): number;
+}
+
+export function serviceUrl(gatewayUrl: string, app: string, stage: string, service: string): string {
+  return `${gatewayUrl.replace(/\/$/, '')}/${app}/${stage}/${service}`;
+}

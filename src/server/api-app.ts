@@ -1,0 +1,153 @@
+// The control-plane HTTP API. Every CLI command goes through these routes; they validate their input once
+// with zod and hand the work to the engine. Errors come back as `{ error: { code, message, hint } }`.
+
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { stream } from 'hono/streaming';
+import { z } from 'zod';
+import { deployApp, findFunction, removeStage, stageInfo, type EngineContext, type ProgressEvent } from '../engine/index.js';
+import { SluiceError } from '../errors/index.js';
+import { requireToken } from './auth.js';
+import { errorResponse, toSluiceError } from './error-response.js';
+import type { GatewayControl } from './ports.js';
+import { collectSecretValues, maskText } from '../secrets/index.js';
+
+export interface ApiDependencies {
+  engine: EngineContext;
+  gateway: GatewayControl;
+  token?: string;
+  version: string;
+}
+
+const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter');
+const PARAM_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ . and -, starting with a letter or _');
+
+const deployBody = z.object({
+  stage: NAME,
+  services: z.array(z.string()).default([]),
+  params: z.record(z.string(), z.string()).default({}),
+  actor: z.string().max(200).optional(),
+  sources: z.object({ root: z.string(), files: z.record(z.string(), z.string()) }),
+  bundles: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.string()),
+  functionCode: z.record(z.string(), z.string()),
+});
+
+export function createApiApp(deps: ApiDependencies): Hono {
+  const { engine } = deps;
+  const { store } = engine;
+  const api = new Hono();
+  api.onError((error, c) => errorResponse(c, error));
+  api.notFound((c) => errorResponse(c, new SluiceError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`, { hint: 'See the API reference in docs/api.md.' })));
+
+  api.get('/api/health', (c) => c.json({ ok: true, version: deps.version, dialect: store.dialect, gateway: deps.gateway.url }));
+  api.use('/api/*', requireToken(deps.token));
+
+  api.post('/api/apps/:app/deploy', bodyLimit({ maxSize: 64 * 1024 * 1024, onError: (c) => errorResponse(c, new SluiceError('INVALID_BODY', 'The deploy upload is larger than 64 MB.')) }), async (c) => {
+    const body = await parseBody(c, deployBody);
+    const bundles = Object.fromEntries(Object.entries(body.bundles).map(([hash, b64]) => [hash, Buffer.from(b64, 'base64')]));
+    const request = { ...body, bundles, actor: body.actor ?? 'local' };
+    if (c.req.query('stream') !== '1') {
+      const result = await deployApp(engine, request);
+      return c.json(result);
+    }
+    c.header('content-type', 'application/x-ndjson');
+    return stream(c, async (out) => {
+      const write = (line: unknown) => out.write(JSON.stringify(line) + '\n');
+      try {
+        const result = await deployApp(engine, request, (event: ProgressEvent) => void write({ type: 'progress', ...event }));
+        await write({ type: 'result', result });
+      } catch (error) {
+        await write({ type: 'error', error: toSluiceError(error).toJSON() });
+      }
+    });
+  });
+
+  api.get('/api/stages', async (c) => c.json({ stages: await store.listStages(c.req.query('app') || undefined) }));
+  api.get('/api/apps/:app/stages/:stage', async (c) => c.json(await stageInfo(store, c.req.param('app'), c.req.param('stage'))));
+  api.delete('/api/apps/:app/stages/:stage', async (c) => c.json(await removeStage(engine, c.req.param('app'), c.req.param('stage'), 'local')));
+  api.get('/api/apps/:app/deployments', async (c) => {
+    const limit = Number(c.req.query('limit') ?? 50);
+    return c.json({ deployments: await store.listDeployments({ app: c.req.param('app'), stage: c.req.query('stage') || undefined, service: c.req.query('service') || undefined, limit }) });
+  });
+
+  api.post('/api/apps/:app/stages/:stage/functions/:fn/invoke', async (c) => {
+    const { app, stage, fn } = c.req.param();
+    const body = await parseBody(c, z.object({ event: z.unknown().optional() }));
+    const target = await findFunction(store, app, stage, fn);
+    const outcome = await deps.gateway.invoke({ app, stage, ...target, event: body.event ?? {} });
+    return c.json({ ...target, ...outcome });
+  });
+
+  api.get('/api/apps/:app/stages/:stage/logs', async (c) => {
+    const { app, stage } = c.req.param();
+    const fn = c.req.query('function');
+    const target = fn ? await findFunction(store, app, stage, fn) : undefined;
+    const entries = await store.queryLogs({
+      app,
+      stage,
+      service: target?.service,
+      function: target?.function,
+      afterId: numberQuery(c, 'afterId'),
+      sinceTs: numberQuery(c, 'since'),
+      limit: numberQuery(c, 'limit') ?? 100,
+    });
+    const secretValues = await collectSecretValues(store, engine.secrets);
+    return c.json({ entries: entries.map((e) => ({ ...e, message: maskText(e.message, secretValues) })) });
+  });
+
+  for (const kind of ['params', 'secrets'] as const) {
+    api.get(`/api/profiles/:profile/${kind}`, async (c) => {
+      const profile = NAME.parse(c.req.param('profile'));
+      if (kind === 'params') return c.json({ profile, params: await store.listParams(profile) });
+      const secrets = await store.listSecrets(profile);
+      return c.json({ profile, secrets: secrets.map((s) => ({ name: s.name, updatedAt: s.updatedAt })) });
+    });
+    api.put(`/api/profiles/:profile/${kind}/:name`, async (c) => {
+      const profile = validated(NAME, c.req.param('profile'), 'profile');
+      const name = validated(PARAM_NAME, c.req.param('name'), 'name');
+      const { value } = await parseBody(c, z.object({ value: z.string().max(64 * 1024) }));
+      if (kind === 'params') await store.setParam(profile, name, value);
+      else await store.setSecret(profile, name, engine.secrets.encrypt(value));
+      await store.appendEvent({ type: `${kind === 'params' ? 'param' : 'secret'}.set`, actor: 'local', app: null, stage: null, service: null, payload: { profile, name } });
+      return c.json({ profile, name, set: true });
+    });
+    api.delete(`/api/profiles/:profile/${kind}/:name`, async (c) => {
+      const profile = validated(NAME, c.req.param('profile'), 'profile');
+      const name = c.req.param('name');
+      const removed = kind === 'params' ? await store.unsetParam(profile, name) : await store.unsetSecret(profile, name);
+      if (!removed) throw new SluiceError('NOT_FOUND', `No ${kind === 'params' ? 'param' : 'secret'} ${name} in profile ${profile}.`, { hint: `\`sluice ${kind} list --profile ${profile}\` lists them.` });
+      await store.appendEvent({ type: `${kind === 'params' ? 'param' : 'secret'}.unset`, actor: 'local', app: null, stage: null, service: null, payload: { profile, name } });
+      return c.json({ profile, name, removed: true });
+    });
+  }
+  return api;
+}
+
+async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new SluiceError('INVALID_BODY', 'The request body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new SluiceError('INVALID_BODY', `The request body is invalid: ${details}.`);
+  }
+  return parsed.data;
+}
+
+function validated<T>(schema: z.ZodType<T>, value: string, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new SluiceError('INVALID_NAME', `"${value}" is not a valid ${what}: ${parsed.error.issues[0]?.message}.`);
+  return parsed.data;
+}
+
+function numberQuery(c: Context, name: string): number | undefined {
+  const value = c.req.query(name);
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new SluiceError('INVALID_ARGUMENT', `Query parameter ${name} must be a number, got "${value}".`);
+  return n;
+}
