@@ -12,6 +12,7 @@ export const red = paint(31);
 export const yellow = paint(33);
 export const cyan = paint(36);
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters by definition.
 const ANSI = /\u001b\[[0-9;]*m/g;
 const visibleLength = (text: string) => text.replace(ANSI, '').length;
 

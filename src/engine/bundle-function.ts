@@ -4,7 +4,7 @@
 import { build, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../errors/index.js';
 
@@ -25,14 +25,23 @@ export function findHandlerFile(serviceDir: string, handlerModule: string): stri
   return undefined;
 }
 
-export async function bundleFunction(serviceDir: string, handlerModule: string, label: string): Promise<FunctionBundle> {
+/**
+ * Bundles one exported handler. The entry re-exports only that name, so esbuild drops what only the module's
+ * other handlers use: changing one function of a shared file changes only the versions whose code changed.
+ */
+export async function bundleFunction(serviceDir: string, handlerModule: string, handlerExport: string, label: string): Promise<FunctionBundle> {
   const entry = findHandlerFile(serviceDir, handlerModule);
   if (!entry) {
     throw new SluiceError('HANDLER_NOT_FOUND', `${label}: no file ${handlerModule}{${HANDLER_EXTENSIONS.join(',')}} in ${serviceDir}.`);
   }
   try {
     const result = await build({
-      entryPoints: [entry],
+      stdin: {
+        contents: `export { ${handlerExport} } from ${JSON.stringify('./' + relative(resolve(serviceDir), entry).split(sep).join('/'))};`,
+        resolveDir: resolve(serviceDir),
+        sourcefile: `${label}.entry.js`,
+        loader: 'js',
+      },
       absWorkingDir: resolve(serviceDir),
       bundle: true,
       platform: 'node',

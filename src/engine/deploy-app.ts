@@ -15,7 +15,7 @@ import {
   type ResolutionContext,
   type ResolvedService,
 } from '../manifest/index.js';
-import type { DeploymentRecord, Store } from '../store/index.js';
+import type { DeploymentRecord } from '../store/index.js';
 import { assertStageName } from './stage-name.js';
 import { freezeFunction } from './function-version.js';
 import { describeEndpoints } from './endpoints.js';

@@ -21,7 +21,7 @@ export async function packageApp(rootDir: string, onlyServices: string[] = []): 
   await Promise.all(
     wanted.flatMap((service) =>
       Object.entries(service.handlers).map(async ([fn, handler]) => {
-        const bundle = await bundleFunction(join(rootDir, service.dir), handler.handlerModule, `${service.name}.${fn}`);
+        const bundle = await bundleFunction(join(rootDir, service.dir), handler.handlerModule, handler.handlerExport, `${service.name}.${fn}`);
         bundles[bundle.codeHash] = bundle.code;
         functionCode[`${service.name}.${fn}`] = bundle.codeHash;
       }),

@@ -1,5 +1,6 @@
 // The shapes the manifest layer hands to the rest of Sluice: an app manifest, and services whose variables
 // are resolved for one stage. Pure data; nothing here does I/O.
+import type { Document, LineCounter } from 'yaml';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ANY';
 
@@ -76,6 +77,8 @@ export interface ResolvedService {
 export interface ProfileSpec {
   params: Record<string, string>;
   approval?: 'required' | 'none';
+  /** With `approval: { required: true, preventSelfReview: true }`: the author of a change may not approve it. */
+  preventSelfReview?: boolean;
 }
 
 export interface StageSpec {
@@ -124,4 +127,54 @@ export interface ResolutionContext {
   output(address: OutputAddress): Promise<string | undefined>;
   /** Extra values reachable through `${self:…}` that only exist at deploy time, e.g. `url`. */
   selfExtras: Record<string, unknown>;
+}
+
+/** Manifest texts as the CLI uploads them: the app root's display path and each file's text by relative path. */
+export interface ManifestSources {
+  /** Display path of the app root, used to name files in problems. */
+  root: string;
+  /** Keyed by path relative to the root: `sluice.app.yml`, `backend-restapi/sluice.yml`. */
+  files: Record<string, string>;
+}
+
+/** One parsed manifest file, with the positions of every node kept for error reporting. */
+export interface ManifestFile {
+  /** Path relative to the app root: `backend-restapi/sluice.yml`. */
+  path: string;
+  /** Path shown in problems: the root joined with `path`. */
+  displayPath: string;
+  text: string;
+  document: Document;
+  lineCounter: LineCounter;
+  /** The document as plain values, variables still unresolved. */
+  data: unknown;
+}
+
+/** Where a function's code is: known before any stage, since a handler may not hold variables. */
+export interface FunctionHandler {
+  /** As written: `src/handler.submit`. */
+  handler: string;
+  /** `src/handler`, relative to the service folder, without extension. */
+  handlerModule: string;
+  /** `submit`. */
+  handlerExport: string;
+}
+
+/** A service manifest that passed structural validation; its variables are resolved per stage later. */
+export interface LoadedService {
+  /** From `service:`. */
+  name: string;
+  /** Folder relative to the app root, as listed in `services:`. */
+  dir: string;
+  file: ManifestFile;
+  /** Handlers by function name, so code can be bundled before a stage is chosen. */
+  handlers: Record<string, FunctionHandler>;
+}
+
+/** The app manifest and its services, validated but not yet resolved for a stage. */
+export interface LoadedApp {
+  root: string;
+  app: AppManifest;
+  /** In the order of `services:`. */
+  services: LoadedService[];
 }

@@ -13,7 +13,7 @@ export interface StageRecord {
   kind: StageKind;
   createdAt: number;
   updatedAt: number;
-  /** Time of the last finished deployment of any service of the stage, if any. */
+  /** finishedAt of the stage's latest succeeded deployment (any service), or null. */
   lastDeployAt: number | null;
 }
 
@@ -216,7 +216,10 @@ export interface RoutedFunction {
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
-  /** Runs fn in one database transaction; the store passed to fn writes inside it. */
+  /**
+   * Runs fn in one database transaction; the store passed to fn writes inside it (a nested call reuses it).
+   * Inside fn use only that store: on SQLite a call on the outer one waits for the connection fn holds (deadlock).
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   // Stages and the services deployed to them.
@@ -239,7 +242,10 @@ export interface Store {
   /** Inserts the version with the next number for its function; returns the existing one if id exists. */
   createVersion(version: NewVersion): Promise<VersionRecord>;
   listVersions(app: string, service: string, fn?: string): Promise<VersionRecord[]>;
-  /** Deletes versions of the app that no alias and no deployment of another stage references; returns ids. */
+  /**
+   * Deletes versions of the app that no alias (of any stage, any name) targets and no remaining deployment's
+   * changes name; returns their ids. Call it after deleting the removed stage's aliases and deployments.
+   */
   deleteUnreferencedVersions(app: string): Promise<string[]>;
 
   // Aliases (`live`) with weighted targets.
@@ -254,6 +260,7 @@ export interface Store {
   getRoutingGeneration(): Promise<number>;
 
   // Outputs published by services.
+  /** Replaces the service's outputs: keys not given are removed. */
   setOutputs(app: string, stage: string, service: string, outputs: Record<string, string>): Promise<void>;
   getOutput(app: string, stage: string, service: string, key: string): Promise<string | undefined>;
   listOutputs(app: string, stage: string): Promise<Array<{ service: string; key: string; value: string }>>;
@@ -272,6 +279,7 @@ export interface Store {
   createDeployment(deployment: NewDeployment): Promise<DeploymentRecord>;
   finishDeployment(id: string, result: { status: Exclude<DeploymentStatus, 'running'>; message?: string | null; changes: DeploymentRecord['changes'] }): Promise<void>;
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;
+  /** Newest first; limit defaults to 100. */
   listDeployments(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<DeploymentRecord[]>;
   deleteDeployments(app: string, stage: string): Promise<void>;
 
@@ -284,7 +292,7 @@ export interface Store {
   tableGet(table: string, key: string): Promise<unknown | undefined>;
   tablePut(table: string, key: string, value: unknown): Promise<void>;
   tableDelete(table: string, key: string): Promise<boolean>;
-  /** Items whose key starts with prefix, in key order. */
+  /** Items whose key starts with prefix, in key (Unicode code-point) order; limit defaults to 100. */
   tableQuery(table: string, prefix: string, limit?: number): Promise<TableItem[]>;
 
   // Function logs and metrics.
@@ -293,10 +301,12 @@ export interface Store {
   deleteLogs(app: string, stage: string): Promise<void>;
   /** Adds the samples to the stored buckets (same key: counters and histograms are summed). */
   addMetrics(samples: MetricSample[]): Promise<void>;
+  /** Stored buckets in bucket order; fromBucket and toBucket are inclusive. */
   queryMetrics(query: MetricQuery): Promise<MetricSample[]>;
   deleteMetrics(app: string, stage: string): Promise<void>;
 
   // Event log (becomes the audit timeline).
   appendEvent(event: NewEvent): Promise<EventRecord>;
+  /** Oldest first. With afterId: the first `limit` after it (to follow); without: the newest `limit`. Default 100. */
   listEvents(query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]>;
 }

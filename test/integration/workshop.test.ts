@@ -81,6 +81,7 @@ describe('the workshop example on a real control plane', () => {
     const oldList = restapi(dev).functions.find((f) => f.name === 'list')!;
     expect(list.changed).toBe(true);
     expect(list.version).toBe(oldList.version + 1);
+    // submit lives in the same file but does not use the changed code: its bundle, and so its version, stay.
     expect(restapi(changed).functions.find((f) => f.name === 'submit')!.changed).toBe(false);
     const body = (await (await fetch(`${restapi(changed).url}/submissions`)).json()) as { edition?: string };
     expect(body.edition).toBe('second');
@@ -115,6 +116,7 @@ describe('the workshop example on a real control plane', () => {
     try {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
       for (const { name } of tables) {
+        if (name === 'events') continue; // the audit timeline is append-only history, not a trace of the stage
         const columns = db.prepare(`PRAGMA table_info("${name}")`).all() as Array<{ name: string }>;
         if (!columns.some((c) => c.name === 'stage')) continue;
         const left = db.prepare(`SELECT count(*) AS n FROM "${name}" WHERE stage = 'alice'`).get() as { n: number };

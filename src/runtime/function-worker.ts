@@ -1,0 +1,204 @@
+// The gateway's handle on one worker thread running one function version: sends invocations (batched per
+// event-loop turn), matches results to them, enforces deadlines, and turns every way a worker can die
+// (process.exit, heap limit, init failure, termination) into outcomes for the invocations it held.
+//
+// Deadlines: all invocations of a worker share one timeout and are kept in dispatch order, so the oldest
+// is always the next to expire and one timer per worker suffices (no timer per request).
+// A timeout retires the worker: it gets no new work, siblings finish or reach their own deadlines, then it
+// is terminated. A handler that loops forever therefore also times out the siblings sharing its thread.
+
+import { Worker } from 'node:worker_threads';
+import type { ErrorInfo, HostMessage, Invocation, LogLine, TableOperation, WorkerMessage, WorkerOutcome, WorkerSpec } from './worker-protocol.js';
+
+/** Outcomes the host adds to what a worker reports. */
+export type InvocationOutcome =
+  | WorkerOutcome
+  | { kind: 'timeout'; timeoutMs: number }
+  /** The worker died or never started; its invocations fail. */
+  | { kind: 'crashed'; error: ErrorInfo };
+
+export type WorkerState = 'starting' | 'ready' | 'retiring' | 'dead';
+
+export interface FunctionWorkerOptions {
+  workerUrl: URL;
+  spec: WorkerSpec;
+  env: Record<string, string>;
+  memoryMb: number;
+  timeoutMs: number;
+  onLog(line: LogLine): void;
+  onTableCall(operation: TableOperation): Promise<unknown>;
+  /** Called once when the worker is gone (any reason). */
+  onExit(worker: FunctionWorker): void;
+}
+
+interface Pending {
+  deadline: number;
+  requestId: string;
+  done(outcome: InvocationOutcome): void;
+}
+
+let nextWorkerId = 1;
+
+export class FunctionWorker {
+  readonly id = nextWorkerId++;
+  state: WorkerState = 'starting';
+  lastActive = Date.now();
+  private readonly thread: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: HostMessage[] = [];
+  private flushScheduled = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deathCause: ErrorInfo | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(private readonly options: FunctionWorkerOptions) {
+    this.thread = new Worker(options.workerUrl, {
+      workerData: options.spec,
+      env: options.env,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(16, options.memoryMb) },
+      stdout: false,
+      stderr: false,
+    });
+    this.thread.on('message', (messages: WorkerMessage[]) => this.receive(messages));
+    this.thread.on('error', (error: Error & { code?: string }) => {
+      this.deathCause ??=
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? { type: 'Runtime.OutOfMemory', message: `The function ran out of memory (limit ${options.memoryMb} MB); its worker was stopped.` }
+          : { type: 'Runtime.WorkerError', message: `The function's worker failed: ${error.message}` };
+    });
+    this.exited = new Promise((resolve) => {
+      this.thread.once('exit', (code) => {
+        this.onThreadExit(code);
+        resolve();
+      });
+    });
+  }
+
+  /** Invocations in flight. */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  get accepting(): boolean {
+    return this.state === 'starting' || this.state === 'ready';
+  }
+
+  dispatch(invocation: Invocation, done: (outcome: InvocationOutcome) => void): void {
+    this.pending.set(invocation.id, { deadline: invocation.deadline, requestId: invocation.requestId, done });
+    this.lastActive = Date.now();
+    if (this.deadlineTimer === undefined) this.armDeadline();
+    this.send({ type: 'invoke', invocation });
+  }
+
+  /** No new work; terminated once the invocations it holds are over. */
+  retire(): void {
+    if (!this.accepting) return;
+    this.state = 'retiring';
+    if (this.pending.size === 0) void this.terminate();
+  }
+
+  async terminate(cause?: ErrorInfo): Promise<void> {
+    if (this.state !== 'dead') {
+      this.deathCause ??= cause;
+      this.state = 'dead';
+      void this.thread.terminate();
+    }
+    await this.exited;
+  }
+
+  private send(message: HostMessage): void {
+    this.outbox.push(message);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    if (this.state !== 'dead') this.thread.postMessage(batch);
+  }
+
+  private receive(messages: WorkerMessage[]): void {
+    for (const message of messages) {
+      switch (message.type) {
+        case 'result': {
+          const pending = this.pending.get(message.id);
+          if (pending === undefined) break; // already timed out
+          this.pending.delete(message.id);
+          pending.done(message.outcome);
+          break;
+        }
+        case 'log':
+          this.options.onLog(message.line);
+          break;
+        case 'table-call':
+          this.options.onTableCall(message.operation).then(
+            (value) => this.send({ type: 'table-result', callId: message.callId, ok: true, value }),
+            (error: Error) => this.send({ type: 'table-result', callId: message.callId, ok: false, error: { type: error.name || 'Error', message: error.message } }),
+          );
+          break;
+        case 'ready':
+          if (this.state === 'starting') this.state = 'ready';
+          break;
+        case 'init-failed':
+          void this.terminate(message.error);
+          break;
+        case 'fault':
+          this.retire();
+          break;
+      }
+    }
+    this.afterSettle();
+  }
+
+  private afterSettle(): void {
+    if (this.pending.size === 0) {
+      if (this.deadlineTimer !== undefined) {
+        clearTimeout(this.deadlineTimer);
+        this.deadlineTimer = undefined;
+      }
+      if (this.state === 'retiring') void this.terminate();
+    }
+  }
+
+  private armDeadline(): void {
+    const oldest = this.pending.values().next().value;
+    if (oldest === undefined) {
+      this.deadlineTimer = undefined;
+      return;
+    }
+    this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, oldest.deadline - Date.now()) + 1);
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    let expired = false;
+    for (const [id, pending] of this.pending) {
+      if (pending.deadline > now) break;
+      this.pending.delete(id);
+      expired = true;
+      pending.done({ kind: 'timeout', timeoutMs: this.options.timeoutMs });
+    }
+    if (expired) this.retire();
+    this.armDeadline();
+    this.afterSettle();
+  }
+
+  private onThreadExit(code: number): void {
+    const wasTerminatedByUs = this.state === 'dead';
+    this.state = 'dead';
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    const cause =
+      this.deathCause ??
+      (wasTerminatedByUs
+        ? { type: 'Runtime.Stopped', message: 'The function worker was stopped.' }
+        : { type: 'Runtime.ExitError', message: `The function's worker exited with code ${code} (process.exit) before answering.` });
+    for (const pending of this.pending.values()) pending.done({ kind: 'crashed', error: cause });
+    this.pending.clear();
+    this.options.onExit(this);
+  }
+}

@@ -1,0 +1,77 @@
+// How the gateway answers over HTTP: a function's own response as it returned it, and the gateway's
+// refusals and failures. Failures that mirror API Gateway/Lambda keep their wording (500 Internal Server
+// Error, 429 Too Many Requests); failures the gateway diagnoses carry Sluice's `{code, message, hint}`.
+
+import type { ServerResponse } from 'node:http';
+import type { RuntimeOutcome } from './function-runtime.js';
+
+const JSON_HEADERS = ['content-type', 'application/json'];
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: string[] = []): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, [...JSON_HEADERS, ...extraHeaders]);
+  res.end(text);
+}
+
+export function sendOutcome(res: ServerResponse, outcome: RuntimeOutcome, requestId: string, functionLabel: string, timeoutSeconds: number): void {
+  const idHeader = ['x-sluice-request-id', requestId];
+  switch (outcome.kind) {
+    case 'http-response': {
+      const headers = outcome.headers;
+      headers.push('x-sluice-request-id', requestId);
+      try {
+        res.writeHead(outcome.statusCode, headers);
+      } catch (error) {
+        sendJson(res, 502, invalidResponse(`The function returned a header Node cannot send: ${(error as Error).message}`), idHeader);
+        return;
+      }
+      res.end(outcome.body);
+      return;
+    }
+    case 'result':
+      // An event invocation reached through HTTP cannot happen; answer as API Gateway would.
+      sendJson(res, 200, JSON.parse(outcome.json), idHeader);
+      return;
+    case 'handler-error':
+      sendJson(res, 500, { message: 'Internal Server Error' }, idHeader);
+      return;
+    case 'throttled':
+      sendJson(res, 429, { message: 'Too Many Requests' }, idHeader);
+      return;
+    case 'malformed':
+      sendJson(res, 502, invalidResponse(outcome.message), idHeader);
+      return;
+    case 'timeout':
+      sendJson(
+        res,
+        504,
+        {
+          code: 'INVOKE_FAILED',
+          message: `${functionLabel} timed out after ${timeoutSeconds} s (request ${requestId}).`,
+          hint: 'Raise the function\'s `timeout`, or find what it waits on with `sluice logs FUNCTION --stage NAME`.',
+        },
+        idHeader,
+      );
+      return;
+    case 'crashed':
+      sendJson(
+        res,
+        502,
+        { code: 'INVOKE_FAILED', message: `${functionLabel} failed (request ${requestId}): ${outcome.error.type}: ${outcome.error.message}`, hint: 'Look at the function logs with `sluice logs FUNCTION --stage NAME`.' },
+        idHeader,
+      );
+      return;
+  }
+}
+
+function invalidResponse(detail: string) {
+  return {
+    code: 'INVOKE_FAILED',
+    message: `The function returned a response API Gateway cannot send: ${detail}`,
+    hint: 'Return { statusCode, headers?, cookies?, body?: string, isBase64Encoded? }, or any other JSON value to send it as 200 JSON.',
+  };
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { DURATION_BUCKETS_MS } from '../store/types.js';
+import { durationBucket, MetricsRecorder } from './metrics-recorder.js';
+
+const origin = { app: 'a', stage: 's', service: 'svc', function: 'f', versionId: 'v1' };
+
+describe('MetricsRecorder', () => {
+  it('aggregates per version and one-second bucket', () => {
+    const recorder = new MetricsRecorder();
+    recorder.record(origin, 'success', 3, 10_100);
+    recorder.record(origin, 'error', 40, 10_900);
+    recorder.record(origin, 'throttle', 0, 10_950);
+    recorder.record(origin, 'success', 1500, 11_000);
+    recorder.record({ ...origin, versionId: 'v2' }, 'success', 0.5, 10_000);
+    const samples = recorder.take();
+    expect(samples).toHaveLength(3);
+    const first = samples.find((s) => s.versionId === 'v1' && s.bucket === 10_000)!;
+    expect(first).toMatchObject({ invocations: 2, errors: 1, throttles: 1, durationSumMs: 43 });
+    expect(first.durationHistogram).toHaveLength(DURATION_BUCKETS_MS.length);
+    expect(first.durationHistogram[durationBucket(3)]).toBe(1);
+    expect(first.durationHistogram[durationBucket(40)]).toBe(1);
+    expect(recorder.take()).toEqual([]);
+  });
+
+  it('puts a duration in the first bucket above it', () => {
+    expect(durationBucket(0.5)).toBe(0);
+    expect(durationBucket(1)).toBe(1);
+    expect(durationBucket(19.9)).toBe(4);
+    expect(durationBucket(1e9)).toBe(DURATION_BUCKETS_MS.length - 1);
+  });
+});

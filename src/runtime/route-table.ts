@@ -1,0 +1,157 @@
+// Compiles a RoutingSnapshot into what the gateway consults per request: services by `{app}/{stage}/{service}`,
+// each with a router over its functions' `http` events, and per function the weighted versions of its
+// `live` alias. Built whole at reload and swapped in one assignment, so a request sees one generation.
+// Routes are registered most specific first (static segments before parameters before a greedy `{x+}`,
+// a method before ANY) because hono's TrieRouter returns matches in registration order.
+
+import { TrieRouter } from 'hono/router/trie-router';
+import type { HttpEvent } from '../manifest/types.js';
+import type { RoutingSnapshot, VersionRecord } from '../store/types.js';
+
+export interface VersionTarget {
+  weight: number;
+  version: VersionRecord;
+  /** Identity of the worker pool serving this version on this stage. */
+  poolKey: string;
+}
+
+export interface FunctionDeployment {
+  /** `{app}/{stage}/{service}/{function}`: the unit of concurrency. */
+  key: string;
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  targets: VersionTarget[];
+  totalWeight: number;
+}
+
+export interface RouteTarget {
+  deployment: FunctionDeployment;
+  /** API Gateway's route key, e.g. `GET /items/{id}`. */
+  routeKey: string;
+}
+
+export interface RouteMatch {
+  target: RouteTarget;
+  /** Service-relative path, as received. */
+  rawPath: string;
+  pathParameters: Record<string, string> | null;
+}
+
+export type ServiceLookup =
+  | { found: true; match: RouteMatch }
+  | { found: false; reason: 'no-service' | 'no-route'; service?: string };
+
+interface CompiledService {
+  router: TrieRouter<RouteTarget>;
+}
+
+export function functionKey(app: string, stage: string, service: string, fn: string): string {
+  return `${app}/${stage}/${service}/${fn}`;
+}
+
+/** Path syntax of API Gateway (`{id}`, `{proxy+}`) in hono's (`:id`, `:proxy{.+}`). */
+export function toRouterPath(path: string): string {
+  return path.replace(/\{([^}+]+)(\+?)\}/g, (_match, name: string, greedy: string) => (greedy ? `:${name}{.+}` : `:${name}`));
+}
+
+/** Sort key: one rank per segment (0 static, 1 parameter, 2 greedy), then ANY after a method. */
+function specificity(event: HttpEvent): number[] {
+  const ranks = event.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((segment) => (/^\{[^}]+\+\}$/.test(segment) ? 2 : /^\{[^}]+\}$/.test(segment) ? 1 : 0));
+  return [...ranks, 3, event.method === 'ANY' ? 1 : 0];
+}
+
+function compareSpecificity(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+export class RouteTable {
+  readonly generation: number;
+  readonly functions = new Map<string, FunctionDeployment>();
+  private readonly services = new Map<string, CompiledService>();
+
+  constructor(snapshot: RoutingSnapshot) {
+    this.generation = snapshot.generation;
+    for (const routed of snapshot.services) {
+      const routes: Array<{ event: HttpEvent; target: RouteTarget }> = [];
+      for (const fn of routed.functions) {
+        const targets = fn.targets
+          .filter((t) => t.weight > 0)
+          .map((t) => ({ weight: t.weight, version: t.version, poolKey: `${functionKey(routed.app, routed.stage, routed.service, fn.name)}@${t.version.id}` }));
+        if (targets.length === 0) continue;
+        const deployment: FunctionDeployment = {
+          key: functionKey(routed.app, routed.stage, routed.service, fn.name),
+          app: routed.app,
+          stage: routed.stage,
+          service: routed.service,
+          function: fn.name,
+          targets,
+          totalWeight: targets.reduce((sum, t) => sum + t.weight, 0),
+        };
+        this.functions.set(deployment.key, deployment);
+        // Routes come from the versions' configs; during a canary two versions may declare different
+        // events, and a route exists while any live version declares it.
+        const seen = new Set<string>();
+        for (const target of targets) {
+          for (const event of target.version.config.events) {
+            if (event.type !== 'http') continue;
+            const routeKey = `${event.method} ${event.path}`;
+            if (seen.has(routeKey)) continue;
+            seen.add(routeKey);
+            routes.push({ event, target: { deployment, routeKey } });
+          }
+        }
+      }
+      routes.sort((a, b) => compareSpecificity(specificity(a.event), specificity(b.event)));
+      const router = new TrieRouter<RouteTarget>();
+      for (const { event, target } of routes) router.add(event.method === 'ANY' ? 'ALL' : event.method, toRouterPath(event.path), target);
+      this.services.set(`${routed.app}/${routed.stage}/${routed.service}`, { router });
+    }
+  }
+
+  /** Versions served, counted once per stage. */
+  get versionCount(): number {
+    let count = 0;
+    for (const deployment of this.functions.values()) count += deployment.targets.length;
+    return count;
+  }
+
+  /** Matches `/{app}/{stage}/{service}/rest…` (pathname without query). */
+  lookup(method: string, pathname: string): ServiceLookup {
+    const first = pathname.indexOf('/', 1);
+    const second = first === -1 ? -1 : pathname.indexOf('/', first + 1);
+    if (second === -1) return { found: false, reason: 'no-service' };
+    const third = pathname.indexOf('/', second + 1);
+    const serviceKey = third === -1 ? pathname.slice(1) : pathname.slice(1, third);
+    const service = this.services.get(serviceKey);
+    if (service === undefined) return { found: false, reason: 'no-service', service: serviceKey };
+    const rawPath = third === -1 ? '/' : pathname.slice(third);
+    const [matches] = service.router.match(method, rawPath) as [Array<[RouteTarget, Record<string, string>]>];
+    const first_ = matches[0];
+    if (first_ === undefined) return { found: false, reason: 'no-route', service: serviceKey };
+    const params = first_[1];
+    let pathParameters: Record<string, string> | null = null;
+    for (const name in params) {
+      pathParameters ??= {};
+      pathParameters[name] = params[name];
+    }
+    return { found: true, match: { target: first_[0], rawPath, pathParameters } };
+  }
+}
+
+/** Picks a version by the alias weights; `random` returns [0, 1). */
+export function pickTarget(deployment: FunctionDeployment, random: () => number): VersionTarget {
+  const targets = deployment.targets;
+  if (targets.length === 1) return targets[0];
+  let point = random() * deployment.totalWeight;
+  for (const target of targets) {
+    point -= target.weight;
+    if (point < 0) return target;
+  }
+  return targets[targets.length - 1];
+}

@@ -1,0 +1,102 @@
+// The one implementation of the Store port, over Kysely, for SQLite and PostgreSQL alike. Each method hands
+// its context (database or open transaction, dialect traits, clock) to the query module of its area.
+
+import type { Kysely } from 'kysely';
+import type { DialectTraits } from './dialect.js';
+import type { Database } from './schema.js';
+import type {
+  AliasRecord, DeploymentRecord, DeploymentStatus, EventRecord, LogEntry, LogQuery, MetricQuery, MetricSample, NewDeployment,
+  NewEvent, NewVersion, RoutingSnapshot, ServiceInstanceRecord, StageKind, StageRecord, Store, StoredLogEntry, TableItem,
+  TableRecord, VersionRecord,
+} from './types.js';
+import type { StoreContext } from './store-context.js';
+import * as stages from './stage-queries.js';
+import * as versions from './version-queries.js';
+import * as config from './config-queries.js';
+import * as tables from './table-queries.js';
+import * as telemetry from './telemetry-queries.js';
+
+export class KyselyStore implements Store {
+  readonly dialect: DialectTraits['name'];
+  readonly #ctx: StoreContext;
+
+  constructor(db: Kysely<Database>, traits: DialectTraits, now: () => number = Date.now) {
+    this.dialect = traits.name;
+    this.#ctx = { db, traits, now };
+  }
+
+  /** Closes the pool or file; on a store bound to a transaction it does nothing (the owner closes). */
+  async close(): Promise<void> {
+    if (!this.#ctx.db.isTransaction) await this.#ctx.db.destroy();
+  }
+
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.#ctx.db.isTransaction) return fn(this);
+    return this.#ctx.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.#ctx.traits, this.#ctx.now)));
+  }
+
+  upsertStage(stage: { app: string; name: string; profile: string; kind: StageKind }): Promise<void> { return stages.upsertStage(this.#ctx, stage); }
+  getStage(app: string, name: string): Promise<StageRecord | undefined> { return stages.getStage(this.#ctx, app, name); }
+  listStages(app?: string): Promise<StageRecord[]> { return stages.listStages(this.#ctx, app); }
+  deleteStage(app: string, name: string): Promise<void> { return stages.deleteStage(this.#ctx, app, name); }
+  upsertServiceInstance(instance: ServiceInstanceRecord): Promise<void> { return stages.upsertServiceInstance(this.#ctx, instance); }
+  listServiceInstances(app: string, stage: string): Promise<ServiceInstanceRecord[]> { return stages.listServiceInstances(this.#ctx, app, stage); }
+  deleteServiceInstances(app: string, stage: string, service?: string): Promise<void> { return stages.deleteServiceInstances(this.#ctx, app, stage, service); }
+
+  putArtifact(hash: string, content: Buffer): Promise<void> { return versions.putArtifact(this.#ctx, hash, content); }
+  getArtifact(hash: string): Promise<Buffer | undefined> { return versions.getArtifact(this.#ctx, hash); }
+  deleteUnreferencedArtifacts(): Promise<number> { return versions.deleteUnreferencedArtifacts(this.#ctx); }
+
+  getVersion(id: string): Promise<VersionRecord | undefined> { return versions.getVersion(this.#ctx, id); }
+  createVersion(version: NewVersion): Promise<VersionRecord> { return versions.createVersion(this.#ctx, version); }
+  listVersions(app: string, service: string, fn?: string): Promise<VersionRecord[]> { return versions.listVersions(this.#ctx, app, service, fn); }
+  deleteUnreferencedVersions(app: string): Promise<string[]> { return versions.deleteUnreferencedVersions(this.#ctx, app); }
+
+  setAlias(alias: Omit<AliasRecord, 'updatedAt'>): Promise<void> { return versions.setAlias(this.#ctx, alias); }
+  listAliases(app: string, stage: string, service?: string): Promise<AliasRecord[]> { return versions.listAliases(this.#ctx, app, stage, service); }
+  deleteAliases(app: string, stage: string, service?: string, fn?: string): Promise<void> { return versions.deleteAliases(this.#ctx, app, stage, service, fn); }
+
+  loadRouting(): Promise<RoutingSnapshot> { return versions.loadRouting(this.#ctx); }
+  bumpRoutingGeneration(): Promise<number> { return versions.bumpRoutingGeneration(this.#ctx); }
+  getRoutingGeneration(): Promise<number> { return versions.getRoutingGeneration(this.#ctx); }
+
+  setOutputs(app: string, stage: string, service: string, outputs: Record<string, string>): Promise<void> { return config.setOutputs(this.#ctx, app, stage, service, outputs); }
+  getOutput(app: string, stage: string, service: string, key: string): Promise<string | undefined> { return config.getOutput(this.#ctx, app, stage, service, key); }
+  listOutputs(app: string, stage: string): Promise<Array<{ service: string; key: string; value: string }>> { return config.listOutputs(this.#ctx, app, stage); }
+  deleteOutputs(app: string, stage: string, service?: string): Promise<void> { return config.deleteOutputs(this.#ctx, app, stage, service); }
+
+  setParam(profile: string, name: string, value: string): Promise<void> { return config.setParam(this.#ctx, profile, name, value); }
+  listParams(profile: string): Promise<Record<string, string>> { return config.listParams(this.#ctx, profile); }
+  unsetParam(profile: string, name: string): Promise<boolean> { return config.unsetParam(this.#ctx, profile, name); }
+  setSecret(profile: string, name: string, ciphertext: string): Promise<void> { return config.setSecret(this.#ctx, profile, name, ciphertext); }
+  getSecret(profile: string, name: string): Promise<string | undefined> { return config.getSecret(this.#ctx, profile, name); }
+  listSecrets(profile?: string): Promise<Array<{ profile: string; name: string; ciphertext: string; updatedAt: number }>> { return config.listSecrets(this.#ctx, profile); }
+  unsetSecret(profile: string, name: string): Promise<boolean> { return config.unsetSecret(this.#ctx, profile, name); }
+
+  createDeployment(deployment: NewDeployment): Promise<DeploymentRecord> { return stages.createDeployment(this.#ctx, deployment); }
+  finishDeployment(id: string, result: { status: Exclude<DeploymentStatus, 'running'>; message?: string | null; changes: DeploymentRecord['changes'] }): Promise<void> {
+    return stages.finishDeployment(this.#ctx, id, result);
+  }
+  getDeployment(id: string): Promise<DeploymentRecord | undefined> { return stages.getDeployment(this.#ctx, id); }
+  listDeployments(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<DeploymentRecord[]> { return stages.listDeployments(this.#ctx, query); }
+  deleteDeployments(app: string, stage: string): Promise<void> { return stages.deleteDeployments(this.#ctx, app, stage); }
+
+  registerTable(table: TableRecord): Promise<void> { return tables.registerTable(this.#ctx, table); }
+  getTable(name: string): Promise<TableRecord | undefined> { return tables.getTable(this.#ctx, name); }
+  listTables(app: string, stage: string): Promise<TableRecord[]> { return tables.listTables(this.#ctx, app, stage); }
+  dropTables(app: string, stage: string): Promise<string[]> { return tables.dropTables(this.#ctx, app, stage); }
+  tableGet(table: string, key: string): Promise<unknown | undefined> { return tables.tableGet(this.#ctx, table, key); }
+  tablePut(table: string, key: string, value: unknown): Promise<void> { return tables.tablePut(this.#ctx, table, key, value); }
+  tableDelete(table: string, key: string): Promise<boolean> { return tables.tableDelete(this.#ctx, table, key); }
+  tableQuery(table: string, prefix: string, limit?: number): Promise<TableItem[]> { return tables.tableQuery(this.#ctx, table, prefix, limit); }
+
+  appendLogs(entries: LogEntry[]): Promise<void> { return telemetry.appendLogs(this.#ctx, entries); }
+  queryLogs(query: LogQuery): Promise<StoredLogEntry[]> { return telemetry.queryLogs(this.#ctx, query); }
+  deleteLogs(app: string, stage: string): Promise<void> { return telemetry.deleteLogs(this.#ctx, app, stage); }
+  addMetrics(samples: MetricSample[]): Promise<void> { return telemetry.addMetrics(this.#ctx, samples); }
+  queryMetrics(query: MetricQuery): Promise<MetricSample[]> { return telemetry.queryMetrics(this.#ctx, query); }
+  deleteMetrics(app: string, stage: string): Promise<void> { return telemetry.deleteMetrics(this.#ctx, app, stage); }
+
+  appendEvent(event: NewEvent): Promise<EventRecord> { return telemetry.appendEvent(this.#ctx, event); }
+  listEvents(query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]> { return telemetry.listEvents(this.#ctx, query); }
+}

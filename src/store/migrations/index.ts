@@ -1,0 +1,13 @@
+// The ordered list of store migrations, defined in code (no files to find at run time, so it works the same
+// from src/ under vitest and from dist/). Names sort in the order they must run.
+
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectTraits } from '../dialect.js';
+import { initialMigration } from './0001-initial.js';
+
+export function storeMigrations(traits: DialectTraits): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial': initialMigration(traits),
+  };
+  return { getMigrations: () => Promise.resolve(migrations) };
+}

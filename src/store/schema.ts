@@ -1,0 +1,186 @@
+// The SQL schema as Kysely sees it: one interface per table, columns in snake_case. The row shapes here are
+// internal to the store; the port (types.ts) speaks camelCase records and parsed JSON.
+
+import type { Generated } from 'kysely';
+
+export interface StagesTable {
+  app: string;
+  name: string;
+  profile: string;
+  kind: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ServiceInstancesTable {
+  app: string;
+  stage: string;
+  service: string;
+  url: string;
+  deployment_id: string;
+  deployed_at: number;
+}
+
+export interface ArtifactsTable {
+  hash: string;
+  content: Buffer;
+  size: number;
+  created_at: number;
+}
+
+export interface VersionsTable {
+  id: string;
+  app: string;
+  service: string;
+  function: string;
+  number: number;
+  code_hash: string;
+  /** FunctionConfig as JSON text. */
+  config: string;
+  created_at: number;
+}
+
+export interface AliasesTable {
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  name: string;
+  updated_at: number;
+}
+
+export interface AliasTargetsTable {
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  alias: string;
+  /** Order of the target inside its alias, so targets come back as they were set. */
+  position: number;
+  version_id: string;
+  weight: number;
+}
+
+export interface RoutingStateTable {
+  id: number;
+  generation: number;
+}
+
+export interface OutputsTable {
+  app: string;
+  stage: string;
+  service: string;
+  key: string;
+  value: string;
+}
+
+export interface ParamsTable {
+  profile: string;
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface SecretsTable {
+  profile: string;
+  name: string;
+  ciphertext: string;
+  updated_at: number;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  app: string;
+  stage: string;
+  service: string;
+  status: string;
+  strategy: string;
+  actor: string;
+  commit_sha: string | null;
+  message: string | null;
+  /** DeploymentRecord['changes'] as JSON text. */
+  changes: string;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface KvTablesTable {
+  name: string;
+  app: string;
+  stage: string;
+  service: string;
+  logical: string;
+  key_field: string;
+}
+
+export interface KvItemsTable {
+  table_name: string;
+  key: string;
+  /** The item as JSON text. */
+  value: string;
+  updated_at: number;
+}
+
+export interface LogsTable {
+  id: Generated<number>;
+  ts: number;
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  version_id: string;
+  request_id: string;
+  level: string;
+  message: string;
+}
+
+/** One integer column per duration bucket, so an upsert can add histograms in SQL. */
+export const HISTOGRAM_COLUMNS = [
+  'h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9', 'h10', 'h11', 'h12', 'h13', 'h14', 'h15', 'h16', 'h17',
+] as const;
+
+export type HistogramColumn = (typeof HISTOGRAM_COLUMNS)[number];
+
+export type MetricsTable = {
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  version_id: string;
+  bucket: number;
+  invocations: number;
+  errors: number;
+  throttles: number;
+  duration_sum_ms: number;
+} & Record<HistogramColumn, number>;
+
+export interface EventsTable {
+  id: Generated<number>;
+  ts: number;
+  type: string;
+  actor: string;
+  app: string | null;
+  stage: string | null;
+  service: string | null;
+  /** Record<string, unknown> as JSON text. */
+  payload: string;
+}
+
+export interface Database {
+  stages: StagesTable;
+  service_instances: ServiceInstancesTable;
+  artifacts: ArtifactsTable;
+  versions: VersionsTable;
+  aliases: AliasesTable;
+  alias_targets: AliasTargetsTable;
+  routing_state: RoutingStateTable;
+  outputs: OutputsTable;
+  params: ParamsTable;
+  secrets: SecretsTable;
+  deployments: DeploymentsTable;
+  kv_tables: KvTablesTable;
+  kv_items: KvItemsTable;
+  logs: LogsTable;
+  metrics: MetricsTable;
+  events: EventsTable;
+}
