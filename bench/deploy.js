@@ -1,5 +1,5 @@
 // `npm run bench -- deploy`: how long `sluice deploy` takes on the example app (examples/workshop, three
-// services, five functions) as a user runs it: wall time of the CLI command, bundling included.
+// services, four functions) as a user runs it: wall time of the CLI command, bundling included.
 // - a first deploy into a fresh home, a no-change deploy, and a change to one function's code;
 // - peers in the same run: the CLI's own floor (`sluice --version`) and one API round trip
 //   (`sluice stages --json`), so a slow deploy can be told apart from a slow CLI;
@@ -8,6 +8,7 @@
 //
 // Options: --rounds N
 
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,7 @@ async function deployRound(work, round, notes) {
   const sluice = await startSluice({ home, log: progress });
   try {
     const api = sluice.ready.api;
+    const nodeStart = await timeCommand(process.execPath, ['-e', '0']);
     const floor = await runCli(['--version']);
     const apiCall = await runCli(['stages', '--json'], { api }).catch((error) => {
       note(notes, `\`sluice stages --json\` failed: ${error.message.split('\n')[0]}`);
@@ -82,11 +84,14 @@ async function deployRound(work, round, notes) {
       firstMs: first.ms,
       nochangeMs: nochange.ms,
       changeMs: change.ms,
+      nodeMs: nodeStart,
       floorMs: floor.ms,
       apiCallMs: apiCall.ms,
       idleRssMb,
       gatewayIdleRssMb,
       readyMs: sluice.ready.readyMs,
+      functionCount: (first.result?.services ?? []).reduce((n, s) => n + (s.functions?.length ?? 0), 0),
+      serviceCount: first.result?.services?.length ?? 0,
       firstFunctions: firstChanged.length,
       changeFunctions: changeChanged.length,
     };
@@ -99,6 +104,13 @@ async function deployRound(work, round, notes) {
     const stopped = await sluice.stop();
     if (stopped.gatewayOutlivedUp) note(notes, 'the Sluice gateway process outlived `sluice up` after SIGTERM (the bench stopped it)');
   }
+}
+
+function timeCommand(command, args) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    execFile(command, args, (error) => (error ? reject(error) : resolve(performance.now() - started)));
+  });
 }
 
 function changedFunctions(result) {
@@ -114,7 +126,7 @@ function report(rounds, notes, failure) {
   const all = (key) => rounds.map((r) => (r[key] === null ? '–' : cell(round(r[key])))).join(' / ');
   const floor = m('floorMs');
   const lines = [
-    `deploy bench: examples/workshop (3 services, 5 functions) to stage ${STAGE}, wall time of the CLI command, ` +
+    `deploy bench: examples/workshop (${m('serviceCount') ?? '?'} services, ${m('functionCount') ?? '?'} functions) to stage ${STAGE}, wall time of the CLI command, ` +
       `${rounds.length} round(s) on fresh homes, median · node ${process.version}, ${cpus().length} cores`,
     '',
   ];
@@ -125,6 +137,7 @@ function report(rounds, notes, failure) {
     ['one-function change', 'changeMs'],
     ['peer: `sluice --version` (CLI floor)', 'floorMs'],
     ['peer: `sluice stages --json` (one API call)', 'apiCallMs'],
+    ['peer: `node -e 0` (Node start)', 'nodeMs'],
   ].map(([label, key]) => [label, cell(round(m(key))), all(key), goals[key] ? `< ${cell(goals[key])}` : '', times(ratio(m(key), floor))]);
   lines.push(table(['step', 'median ms', 'rounds ms', 'goal ms', '× CLI floor'], rows));
   lines.push('');
@@ -159,6 +172,7 @@ function report(rounds, notes, failure) {
     gateway_idle_rss_mb: round(m('gatewayIdleRssMb')),
     cli_floor_ms: round(floor),
     cli_api_call_ms: round(m('apiCallMs')),
+    node_start_ms: round(m('nodeMs')),
     first_vs_floor: round(ratio(m('firstMs'), floor), 2),
     nochange_vs_floor: round(ratio(m('nochangeMs'), floor), 2),
     change_vs_floor: round(ratio(m('changeMs'), floor), 2),

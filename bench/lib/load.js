@@ -2,7 +2,7 @@
 // repetitions, reporting the median of each figure, with the server's CPU and peak RSS read from /proc.
 
 import autocannon from 'autocannon';
-import { cpuSecondsBetween, cpuSnapshot, sampleRss } from './proc-stats.js';
+import { cpuSecondsBetween, cpuSnapshot, hostBusySeconds, sampleRss } from './proc-stats.js';
 import { median } from './report.js';
 
 function fire({ url, connections, durationS }) {
@@ -24,8 +24,14 @@ export async function measureLoad({ url, pid, connections = 50, durationS = 10, 
     const runs = [];
     for (let i = 1; i <= reps; i++) {
       const before = cpuSnapshot(pid);
+      const hostBefore = hostBusySeconds();
+      const benchBefore = process.cpuUsage();
       const result = await fire({ url, connections, durationS });
       const cpuSeconds = cpuSecondsBetween(before, cpuSnapshot(pid));
+      // Whatever else ran on the host meanwhile (not the server, not this load generator): a noisy neighbour.
+      const bench = process.cpuUsage(benchBefore);
+      const hostAfter = hostBusySeconds();
+      const otherCores = hostBefore === null ? null : Math.max(0, hostAfter - hostBefore - cpuSeconds - (bench.user + bench.system) / 1e6) / result.duration;
       const completed = result.requests.total;
       const run = {
         rps: result['2xx'] / result.duration,
@@ -36,9 +42,13 @@ export async function measureLoad({ url, pid, connections = 50, durationS = 10, 
         ok: result['2xx'],
         non2xx: result.non2xx,
         errors: result.errors + result.timeouts,
+        otherCores,
       };
       runs.push(run);
-      log(`run ${i}/${reps}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
+      log(
+        `run ${i}/${reps}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}, ` +
+          `other processes ${otherCores === null ? '?' : otherCores.toFixed(2)} cores`,
+      );
     }
     return {
       rps: median(runs.map((r) => r.rps)),
@@ -48,6 +58,7 @@ export async function measureLoad({ url, pid, connections = 50, durationS = 10, 
       non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
       errors: runs.reduce((sum, r) => sum + r.errors, 0),
       peakRssMb: stopSampling(),
+      maxOtherCores: Math.max(...runs.map((r) => r.otherCores ?? 0)),
       runs,
     };
   } finally {

@@ -97,3 +97,13 @@ export function sampleRss(pid, intervalMs = 100) {
     return Math.max(peak, rssMb(pid));
   };
 }
+
+/** CPU seconds the whole host has been busy (all cores; user, nice, system, irq, softirq, steal). */
+export function hostBusySeconds() {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + (steal ?? 0)) / clockTicks;
+  } catch {
+    return null;
+  }
+}

@@ -18,6 +18,7 @@ import {
 import type { DeploymentRecord } from '../store/index.js';
 import { assertStageName } from './stage-name.js';
 import { freezeFunction } from './function-version.js';
+import { planService } from './plan-service.js';
 import { describeEndpoints } from './endpoints.js';
 import { serviceUrl, type EngineContext, type ProgressListener } from './ports.js';
 
@@ -164,41 +165,41 @@ async function deployService(ctx: EngineContext, input: ServiceDeployInput): Pro
   const service = resolved.service;
   const url = serviceUrl(ctx.gatewayUrl, app, stage, service);
 
-  const aliases = await store.listAliases(app, stage, service);
-  const liveByFunction = new Map(aliases.filter((a) => a.name === 'live').map((a) => [a.function, a]));
-  const planned = Object.values(resolved.functions).map((fn) => {
+  const frozen = Object.values(resolved.functions).map((fn) => {
     const codeHash = request.functionCode[`${service}.${fn.name}`];
     if (!codeHash || !request.bundles[codeHash]) {
       throw new SluiceError('INVALID_BODY', `No bundle was uploaded for function ${service}.${fn.name}.`, {
         hint: 'Deploy with the Sluice CLI, which bundles every function of the selected services.',
       });
     }
-    const frozen = freezeFunction(resolved, fn, codeHash, ctx.secrets);
-    const live = liveByFunction.get(fn.name);
-    const current = live && live.targets.length === 1 && live.targets[0]!.weight === 100 ? live.targets[0]!.versionId : null;
-    return { fn, codeHash, frozen, previous: live?.targets.find((t) => t.weight > 0)?.versionId ?? null, changed: current !== frozen.versionId };
+    return { fn, codeHash, ...freezeFunction(resolved, fn, codeHash, ctx.secrets) };
   });
-  const removedFunctions = [...liveByFunction.keys()].filter((name) => !resolved.functions[name]);
-
-  const storedOutputs = Object.fromEntries(
-    (await store.listOutputs(app, stage)).filter((o) => o.service === service).map((o) => [o.key, o.value]),
+  const [live, outputs, tables, instances] = await Promise.all([
+    store.listAliases(app, stage, service),
+    store.listOutputs(app, stage),
+    store.listTables(app, stage),
+    store.listServiceInstances(app, stage),
+  ]);
+  const plan = planService(
+    {
+      live,
+      outputs: Object.fromEntries(outputs.filter((o) => o.service === service).map((o) => [o.key, o.value])),
+      tableNames: tables.filter((t) => t.service === service).map((t) => t.name),
+      url: instances.find((s) => s.service === service)?.url ?? null,
+    },
+    { functions: frozen.map((f) => ({ name: f.fn.name, versionId: f.versionId })), outputs: resolved.outputs, tables: Object.values(resolved.tables), url },
   );
-  const outputsChanged = !sameRecord(storedOutputs, resolved.outputs);
-  const registeredTables = new Map((await store.listTables(app, stage)).filter((t) => t.service === service).map((t) => [t.name, t]));
-  const newTables = Object.values(resolved.tables).filter((t) => !registeredTables.has(t.name));
-  const instance = (await store.listServiceInstances(app, stage)).find((s) => s.service === service);
-  const changed =
-    planned.some((p) => p.changed) || removedFunctions.length > 0 || outputsChanged || newTables.length > 0 || !instance || instance.url !== url;
+  const newTables = plan.newTables;
 
-  if (!changed) {
+  if (!plan.changed) {
     progress({ service, phase: 'unchanged', message: `${service}: no changes` });
-    const versions = await Promise.all(planned.map((p) => store.getVersion(p.frozen.versionId)));
+    const versions = await Promise.all(frozen.map((f) => store.getVersion(f.versionId)));
     return {
       service,
       status: 'unchanged',
       deploymentId: null,
       url,
-      functions: planned.map((p, i) => functionResult(url, p.fn, versions[i]!.id, versions[i]!.number, false)),
+      functions: frozen.map((f, i) => functionResult(url, f.fn, versions[i]!.id, versions[i]!.number, false)),
       outputs: resolved.outputs,
     };
   }
@@ -216,17 +217,18 @@ async function deployService(ctx: EngineContext, input: ServiceDeployInput): Pro
   const changes: DeploymentRecord['changes'] = [];
   try {
     const functions: FunctionDeployResult[] = [];
-    for (const p of planned) {
-      if (p.changed) progress({ service, phase: 'publish', message: `${service}.${p.fn.name}: publishing version` });
-      await store.putArtifact(p.codeHash, request.bundles[p.codeHash]!);
-      const version = await store.createVersion({ id: p.frozen.versionId, app, service, function: p.fn.name, codeHash: p.codeHash, config: p.frozen.config });
-      if (p.changed) {
-        await store.setAlias({ app, stage, service, function: p.fn.name, name: 'live', targets: [{ versionId: version.id, weight: 100 }] });
-        changes.push({ function: p.fn.name, from: p.previous, to: version.id });
+    for (const f of frozen) {
+      const move = plan.publish.find((p) => p.function === f.fn.name);
+      if (move) progress({ service, phase: 'publish', message: `${service}.${f.fn.name}: publishing version` });
+      if (move) await store.putArtifact(f.codeHash, request.bundles[f.codeHash]!);
+      const version = await store.createVersion({ id: f.versionId, app, service, function: f.fn.name, codeHash: f.codeHash, config: f.config });
+      if (move) {
+        await store.setAlias({ app, stage, service, function: f.fn.name, name: 'live', targets: [{ versionId: version.id, weight: 100 }] });
+        changes.push(move);
       }
-      functions.push(functionResult(url, p.fn, version.id, version.number, p.changed));
+      functions.push(functionResult(url, f.fn, version.id, version.number, move !== undefined));
     }
-    for (const name of removedFunctions) await store.deleteAliases(app, stage, service, name);
+    for (const name of plan.removeFunctions) await store.deleteAliases(app, stage, service, name);
     for (const table of newTables) {
       await store.registerTable({ name: table.name, app, stage, service, logical: table.logical, keyField: table.key });
     }
@@ -249,7 +251,3 @@ function functionResult(url: string, fn: ResolvedService['functions'][string], v
   return { name: fn.name, versionId, version, changed, endpoints, schedules };
 }
 
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === String(b[k]));
-}

@@ -15,6 +15,7 @@ import { pickTarget, RouteTable, type FunctionDeployment, type VersionTarget } f
 import type { RuntimeStore } from './runtime-store.js';
 import { ArtifactCache } from './artifact-cache.js';
 import { TableBridge } from './table-bridge.js';
+import { functionEnvironment } from './function-environment.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ErrorInfo, EventPayload, HttpRequestPayload } from './worker-protocol.js';
 
@@ -68,10 +69,6 @@ export interface FunctionRuntimeOptions {
 
 interface ConcurrencyCounter {
   inFlight: number;
-}
-
-export function originOf(deployment: FunctionDeployment, target: VersionTarget): LogOrigin {
-  return { app: deployment.app, stage: deployment.stage, service: deployment.service, function: deployment.function, versionId: target.version.id };
 }
 
 function resultKind(outcome: RuntimeOutcome): InvocationResultKind {
@@ -143,7 +140,8 @@ export class FunctionRuntime {
     this.table = next;
     this.tables.clear();
     for (const [key, pool] of this.pools) {
-      if (live.has(key)) continue;
+      // A pool built while its bundle or secrets were unavailable is rebuilt on the next request.
+      if (live.has(key) && !pool.broken) continue;
       this.pools.delete(key);
       this.retire(key, pool);
     }
@@ -162,7 +160,7 @@ export class FunctionRuntime {
       this.concurrency.set(deployment.key, counter);
     }
     if (counter.inFlight >= config.concurrency) {
-      this.metrics.record(originOf(deployment, target), 'throttle', 0, this.options.now());
+      this.metrics.record(target.origin, 'throttle', 0, this.options.now());
       done({ outcome: { kind: 'throttled' }, requestId, target, durationMs: 0 });
       return;
     }
@@ -174,7 +172,7 @@ export class FunctionRuntime {
     pool.dispatch(invocation, (outcome) => {
       held.inFlight--;
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
-      const origin = originOf(deployment, target);
+      const origin = target.origin;
       this.metrics.record(origin, resultKind(outcome), durationMs, this.options.now());
       this.logOutcome(origin, requestId, outcome, config);
       done({ outcome, requestId, target, durationMs });
@@ -247,7 +245,7 @@ export class FunctionRuntime {
       env: this.environmentOf(deployment, target),
       invocationsPerWorker: this.options.workers.invocationsPerWorker,
       maxWorkers: this.options.workers.maxWorkersPerVersion,
-      onLog: (d, t, line) => this.logs.add(originOf(d, t), line.requestId, line.level, line.message),
+      onLog: (line) => this.logs.add(target.origin, line.requestId, line.level, line.message),
       onTableCall: this.tableOperation,
     });
     if (this.table.functions.get(deployment.key)?.targets.some((t) => t.poolKey === target.poolKey) && !this.closed) {
@@ -267,29 +265,9 @@ export class FunctionRuntime {
   }
 
   private environmentOf(deployment: FunctionDeployment, target: VersionTarget): { vars: Record<string, string> } | { error: ErrorInfo } {
-    const { version } = target;
-    const functionName = `${deployment.app}-${deployment.stage}-${deployment.service}-${deployment.function}`;
-    const env: Record<string, string> = { ...version.config.environment };
-    try {
-      for (const [name, ciphertext] of Object.entries(version.config.secretEnvironment)) env[name] = this.options.decryptSecret(ciphertext);
-    } catch (error) {
-      const message = `A secret of ${functionName} could not be decrypted (${(error as Error).message}).`;
-      this.logs.add(originOf(deployment, target), '', 'system', message);
-      return { error: { type: 'Sluice.SecretUnavailable', message } };
-    }
-    if (process.env.PATH !== undefined) env.PATH ??= process.env.PATH;
-    Object.assign(env, {
-      AWS_LAMBDA_FUNCTION_NAME: functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: String(version.number),
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(version.config.memory),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
-      AWS_REGION: 'local',
-      AWS_DEFAULT_REGION: 'local',
-      SLUICE_APP: deployment.app,
-      SLUICE_STAGE: deployment.stage,
-      SLUICE_SERVICE: deployment.service,
-    });
-    return { vars: env };
+    const env = functionEnvironment(deployment, target.version, this.options.decryptSecret);
+    if ('error' in env) this.logs.add(target.origin, '', 'system', env.error.message);
+    return env;
   }
 
   private logOutcome(origin: LogOrigin, requestId: string, outcome: InvocationOutcome, config: FunctionConfig): void {

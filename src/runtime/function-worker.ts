@@ -27,6 +27,7 @@ export interface FunctionWorkerOptions {
   timeoutMs: number;
   onLog(line: LogLine): void;
   onTableCall(operation: TableOperation): Promise<unknown>;
+  onInitFailed(error: ErrorInfo): void;
   /** Called once when the worker is gone (any reason). */
   onExit(worker: FunctionWorker): void;
 }
@@ -49,6 +50,8 @@ export class FunctionWorker {
   private flushScheduled = false;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private deathCause: ErrorInfo | undefined;
+  /** Child processes started by handlers and still running. */
+  private readonly children = new Set<number>();
   private readonly exited: Promise<void>;
 
   constructor(private readonly options: FunctionWorkerOptions) {
@@ -144,10 +147,15 @@ export class FunctionWorker {
           if (this.state === 'starting') this.state = 'ready';
           break;
         case 'init-failed':
+          this.options.onInitFailed(message.error);
           void this.terminate(message.error);
           break;
         case 'fault':
           this.retire();
+          break;
+        case 'child-process':
+          if (message.running) this.children.add(message.pid);
+          else this.children.delete(message.pid);
           break;
       }
     }
@@ -197,6 +205,14 @@ export class FunctionWorker {
       (wasTerminatedByUs
         ? { type: 'Runtime.Stopped', message: 'The function worker was stopped.' }
         : { type: 'Runtime.ExitError', message: `The function's worker exited with code ${code} (process.exit) before answering.` });
+    for (const pid of this.children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.children.clear();
     for (const pending of this.pending.values()) pending.done({ kind: 'crashed', error: cause });
     this.pending.clear();
     this.options.onExit(this);

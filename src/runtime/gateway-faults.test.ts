@@ -2,6 +2,7 @@
 // invocations sharing its worker); the gateway and the other functions keep serving.
 // Needs the built worker (npx tsc -p tsconfig.json) — see worker-file.ts.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type GatewayHarness } from './testing/gateway-harness.js';
 
@@ -29,6 +30,16 @@ describe('runtime faults', () => {
       store.publish({ ...APP, function: 'hog', code: faulty('const hoard = []; for (;;) hoard.push(new Array(100000).fill({ x: hoard.length }));'), config: { memory: 64, events: [http('GET', '/hog')] } });
       store.publish({ ...APP, function: 'sleeper', code: faulty('await new Promise(() => {});'), config: { timeout: 1, events: [http('GET', '/sleeper')] } });
       store.publish({ ...APP, function: 'aborter', code: faulty('process.abort();'), config: { events: [http('GET', '/aborter')] } });
+      store.publish({
+        ...APP,
+        function: 'spawner',
+        code: faulty(`const { spawn } = await import('node:child_process');
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  await new Promise((resolve) => setImmediate(resolve));
+  console.log('child ' + child.pid);
+  await new Promise(() => {});`),
+        config: { timeout: 1, events: [http('GET', '/spawner')] },
+      });
       store.publish({
         ...APP,
         function: 'limited',
@@ -97,6 +108,16 @@ describe('runtime faults', () => {
     const after = await get('/sleeper?ok');
     expect(after.status).toBe(200);
     expect(await after.text()).not.toBe(before);
+  });
+
+  it.runIf(process.platform === 'linux')('kills the child processes of a worker it stops', async () => {
+    const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const timedOut = get('/spawner');
+    const line = await h.store.waitUntil(() => h.store.logs.find((l) => l.function === 'spawner' && l.message.startsWith('child ')));
+    const pid = Number(line.message.slice('child '.length));
+    expect(alive(pid)).toBe(true);
+    expect((await timedOut).status).toBe(504);
+    await expect.poll(() => alive(pid)).toBe(false);
   });
 
   it('1,000 concurrent requests to a concurrency-5 function give only 200s and 429s, and the gateway stays healthy', async () => {

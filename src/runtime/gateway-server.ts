@@ -3,14 +3,14 @@
 // the control plane uses. It reads what to serve from the store, reloading when told to and, as a
 // fallback, when the store's routing generation changes. Logs and metrics are flushed in batches.
 
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isSluiceError, SluiceError } from '../errors/index.js';
+import { createControlHandler } from './control-endpoints.js';
 import { FunctionRuntime, type InvokeRequest, type InvokeResult, type WorkerSettings } from './function-runtime.js';
 import { sendJson, sendOutcome } from './gateway-responses.js';
 import { LOCAL_ACCOUNT_ID } from './http-event.js';
-import { PAYLOAD_LIMIT_BYTES } from './http-response.js';
+import { readBody, tooLarge } from './request-body.js';
 import type { RouteMatch } from './route-table.js';
 import type { RuntimeStore } from './runtime-store.js';
 import { ScheduleRunner, type ScheduleTick } from './schedule-runner.js';
@@ -49,75 +49,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export const INTERNAL_TOKEN_HEADER = 'x-sluice-internal-token';
-
-function tokenMatches(given: string | string[] | undefined, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function notFound(res: ServerResponse, pathname: string): void {
   sendJson(res, 404, {
     code: 'NOT_FOUND',
     message: `No function answers ${pathname}.`,
     hint: 'Function URLs are /{app}/{stage}/{service}/{path}; `sluice info --stage NAME` lists the endpoints of a stage.',
   });
-}
-
-function tooLarge(res: ServerResponse): void {
-  sendJson(res, 413, { code: 'INVALID_BODY', message: `The request body is larger than ${PAYLOAD_LIMIT_BYTES} bytes (6 MB), the Lambda payload limit.`, hint: 'Send a smaller body, or upload large files elsewhere and pass a reference.' }, ['connection', 'close']);
-}
-
-/** Reads the body up to the payload limit; `null` for no body, `'too-large'` past the limit. */
-function readBody(req: IncomingMessage, callback: (body: Buffer | null | 'too-large') => void): void {
-  const length = req.headers['content-length'];
-  if (length === undefined && req.headers['transfer-encoding'] === undefined) {
-    callback(null);
-    return;
-  }
-  if (length !== undefined && Number(length) > PAYLOAD_LIMIT_BYTES) {
-    callback('too-large');
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  req.on('data', (chunk: Buffer) => {
-    if (over) return;
-    size += chunk.length;
-    if (size > PAYLOAD_LIMIT_BYTES) {
-      over = true;
-      callback('too-large');
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (!over) callback(size === 0 ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-  });
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    readBody(req, (body) => {
-      if (body === 'too-large') return reject(new SluiceError('INVALID_BODY', `The body is larger than ${PAYLOAD_LIMIT_BYTES} bytes.`));
-      if (body === null) return resolve({});
-      try {
-        resolve(JSON.parse(body.toString('utf8')));
-      } catch {
-        reject(new SluiceError('INVALID_BODY', 'The body is not valid JSON.'));
-      }
-    });
-  });
-}
-
-function parseInvokeRequest(body: unknown): InvokeRequest {
-  const value = body as Record<string, unknown>;
-  const missing = ['app', 'stage', 'service', 'function'].filter((k) => typeof value?.[k] !== 'string' || value[k] === '');
-  if (missing.length > 0) throw new SluiceError('INVALID_BODY', `The invoke request needs string fields ${missing.join(', ')}.`, { hint: 'Send {"app","stage","service","function","event"?}.' });
-  return { app: value.app as string, stage: value.stage as string, service: value.service as string, function: value.function as string, event: value.event };
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -140,13 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const schedules = new ScheduleRunner({
     onTick: (tick) => runSchedule(tick),
     onInvalid: (deployment, schedule, message) => {
-      const target = deployment.targets[0];
-      runtime.logs.add(
-        { app: deployment.app, stage: deployment.stage, service: deployment.service, function: deployment.function, versionId: target.version.id },
-        '',
-        'system',
-        `Schedule "${schedule.expression}" does not run: ${message}`,
-      );
+      runtime.logs.add(deployment.targets[0].origin, '', 'system', `Schedule "${schedule.expression}" does not run: ${message}`);
     },
   });
 
@@ -209,36 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  async function serveControl(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    if (pathname === '/_sluice/health' && req.method === 'GET') {
-      sendJson(res, 200, { ok: true, generation: runtime.table.generation, versions: runtime.table.versionCount, workers: runtime.workerCount });
-      return;
-    }
-    if (!tokenMatches(req.headers[INTERNAL_TOKEN_HEADER], options.internalToken)) {
-      req.resume();
-      sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'Control endpoints need the gateway\'s internal token.', hint: `Send the ${INTERNAL_TOKEN_HEADER} header the control plane started the gateway with.` });
-      return;
-    }
-    try {
-      if (pathname === '/_sluice/reload' && req.method === 'POST') {
-        req.resume();
-        sendJson(res, 200, { generation: await reload() });
-      } else if (pathname === '/_sluice/invoke' && req.method === 'POST') {
-        const request = parseInvokeRequest(await readJson(req));
-        sendJson(res, 200, await runtime.invokeDirect(request));
-      } else {
-        req.resume();
-        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control endpoint ${req.method} ${pathname}.`, hint: 'The control endpoints are POST /_sluice/reload, POST /_sluice/invoke and GET /_sluice/health.' });
-      }
-    } catch (error) {
-      if (isSluiceError(error)) {
-        sendJson(res, error.status, error.toJSON());
-      } else {
-        onError(error, `${req.method} ${pathname}`);
-        sendJson(res, 500, { code: 'STORE_ERROR', message: `The gateway could not complete ${pathname}: ${(error as Error).message}`, hint: 'Check that the store is reachable; the gateway keeps serving the previous routing.' });
-      }
-    }
-  }
+  const serveControl = createControlHandler({ runtime, internalToken: options.internalToken, reload, onError });
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';

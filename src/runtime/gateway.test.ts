@@ -76,6 +76,10 @@ describe('gateway', () => {
       store.publish({ ...APP, function: 'callback', code: CALLBACK, config: { events: [http('GET', '/callback')] } });
       store.publish({ ...APP, function: 'callbackError', code: CALLBACK, config: { handlerExport: 'failing', events: [http('GET', '/callback-error')] } });
       store.publish({ ...APP, function: 'logger', code: LOGGER, config: { events: [http('GET', '/logger')] } });
+      store.publish({ ...APP, function: 'badExport', code: 'export const other = async () => 1;', config: { handlerExport: 'handler', events: [http('GET', '/bad-export')] } });
+      store.publish({ ...APP, function: 'badModule', code: 'throw new Error("init exploded");', config: { events: [http('GET', '/bad-module')] } });
+      const lost = store.publish({ ...APP, function: 'lost', code: 'export const handler = async () => "lost bundle";', config: { events: [http('GET', '/lost')] } });
+      store.artifacts.delete(lost.codeHash);
     });
   });
   afterAll(() => h?.close());
@@ -195,6 +199,20 @@ describe('gateway', () => {
     const failed = await h.request('/shop/dev/api/callback-error');
     expect(failed.status).toBe(500);
     expect(await failed.json()).toEqual({ message: 'Internal Server Error' });
+  });
+
+  it('answers 502 naming the cause when a bundle cannot start', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['/bad-export', /Runtime.HandlerNotFound: The bundle does not export a function named "handler" \(exports: other\)/],
+      ['/bad-module', /init exploded/],
+      ['/lost', /Sluice.ArtifactUnavailable: The bundle \w+ is missing from the store/],
+    ];
+    for (const [path, message] of cases) {
+      const response = await h.request(`/shop/dev/api${path}`);
+      expect(response.status).toBe(502);
+      expect((await response.json()).message).toMatch(message);
+    }
+    expect((await h.request('/shop/dev/api/callback')).status).toBe(202);
   });
 
   it('answers unknown routes with 404 {code, message, hint}', async () => {

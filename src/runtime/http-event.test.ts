@@ -37,7 +37,7 @@ describe('buildHttpEvent', () => {
         accountId: '000000000000',
         apiId: 'shop-dev-api',
         domainName: 'localhost:4601',
-        domainPrefix: 'localhost:4601',
+        domainPrefix: 'localhost',
         http: { method: 'GET', path: '/items/a%20b', protocol: 'HTTP/1.1', sourceIp: '10.0.0.7', userAgent: 'curl/8' },
         requestId: 'req-1',
         routeKey: 'GET /items/{id}',

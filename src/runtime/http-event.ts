@@ -128,7 +128,7 @@ export function buildHttpEvent(request: HttpRequestPayload, context: HttpEventCo
       accountId: LOCAL_ACCOUNT_ID,
       apiId: context.apiId,
       domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.', 1)[0],
+      domainPrefix: (headers.host ?? 'localhost').replace(/:\d+$/, '').split('.', 1)[0],
       http: {
         method: request.method,
         path: request.rawPath,

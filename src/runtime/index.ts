@@ -2,7 +2,8 @@
 // schedules, logs and metrics), the store port it needs, and schedule expression parsing for validation.
 // The handler-side tables client is the package export `sluice/tables` (tables-client.ts), not this file.
 
-export { startGateway, INTERNAL_TOKEN_HEADER } from './gateway-server.js';
+export { startGateway } from './gateway-server.js';
+export { INTERNAL_TOKEN_HEADER } from './control-endpoints.js';
 export type { Gateway, GatewayOptions } from './gateway-server.js';
 export type { InvokeRequest, InvokeResult, WorkerSettings } from './function-runtime.js';
 export type { RuntimeStore } from './runtime-store.js';

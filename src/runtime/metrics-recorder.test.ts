@@ -12,7 +12,11 @@ describe('MetricsRecorder', () => {
     recorder.record(origin, 'throttle', 0, 10_950);
     recorder.record(origin, 'success', 1500, 11_000);
     recorder.record({ ...origin, versionId: 'v2' }, 'success', 0.5, 10_000);
-    const samples = recorder.take();
+    const v1again = recorder.take();
+    recorder.record(origin, 'success', 2, 11_500);
+    v1again.push(...recorder.take());
+    expect(v1again.filter((s) => s.versionId === 'v1' && s.bucket === 11_000).map((s) => s.invocations)).toEqual([1, 1]);
+    const samples = v1again.slice(0, 3);
     expect(samples).toHaveLength(3);
     const first = samples.find((s) => s.versionId === 'v1' && s.bucket === 10_000)!;
     expect(first).toMatchObject({ invocations: 2, errors: 1, throttles: 1, durationSumMs: 43 });

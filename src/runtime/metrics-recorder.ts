@@ -12,29 +12,28 @@ export function durationBucket(durationMs: number): number {
   return DURATION_BUCKETS_MS.length - 1;
 }
 
+/** The sample a version is currently counting into; found per origin object, so no key is built per call. */
+interface Series {
+  take: number;
+  bucket: number;
+  sample: MetricSample;
+}
+
 export class MetricsRecorder {
-  private samples = new Map<string, MetricSample>();
+  private readonly series = new WeakMap<LogOrigin, Series>();
+  private pending: MetricSample[] = [];
+  /** Incremented by take(): a series holding a sample from before starts a new one. */
+  private takes = 0;
 
   record(origin: LogOrigin, kind: InvocationResultKind, durationMs: number, at: number): void {
-    const bucket = Math.floor(at / 1000) * 1000;
-    const key = `${origin.app}/${origin.stage}/${origin.service}/${origin.function}@${origin.versionId}#${bucket}`;
-    let sample = this.samples.get(key);
-    if (sample === undefined) {
-      sample = {
-        app: origin.app,
-        stage: origin.stage,
-        service: origin.service,
-        function: origin.function,
-        versionId: origin.versionId,
-        bucket,
-        invocations: 0,
-        errors: 0,
-        throttles: 0,
-        durationSumMs: 0,
-        durationHistogram: new Array<number>(DURATION_BUCKETS_MS.length).fill(0),
-      };
-      this.samples.set(key, sample);
+    const bucket = at - (at % 1000);
+    let series = this.series.get(origin);
+    if (series === undefined || series.bucket !== bucket || series.take !== this.takes) {
+      series = { take: this.takes, bucket, sample: emptySample(origin, bucket) };
+      this.series.set(origin, series);
+      this.pending.push(series.sample);
     }
+    const sample = series.sample;
     if (kind === 'throttle') {
       sample.throttles++;
       return;
@@ -46,13 +45,30 @@ export class MetricsRecorder {
   }
 
   get size(): number {
-    return this.samples.size;
+    return this.pending.length;
   }
 
-  /** Takes every sample aggregated so far (the store sums samples of the same bucket). */
+  /** Takes every sample aggregated so far; the store sums samples that share a version and bucket. */
   take(): MetricSample[] {
-    const samples = [...this.samples.values()];
-    this.samples = new Map();
+    const samples = this.pending;
+    this.pending = [];
+    this.takes++;
     return samples;
   }
+}
+
+function emptySample(origin: LogOrigin, bucket: number): MetricSample {
+  return {
+    app: origin.app,
+    stage: origin.stage,
+    service: origin.service,
+    function: origin.function,
+    versionId: origin.versionId,
+    bucket,
+    invocations: 0,
+    errors: 0,
+    throttles: 0,
+    durationSumMs: 0,
+    durationHistogram: new Array<number>(DURATION_BUCKETS_MS.length).fill(0),
+  };
 }

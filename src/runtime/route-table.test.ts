@@ -73,8 +73,8 @@ describe('RouteTable', () => {
     const deployment = {
       key: 'k', app: 'a', stage: 's', service: 'x', function: 'f', totalWeight: 100,
       targets: [
-        { weight: 90, version: version('f', 'old', []), poolKey: 'old' },
-        { weight: 10, version: version('f', 'new', []), poolKey: 'new' },
+        { weight: 90, version: version('f', 'old', []), poolKey: 'old', origin: { app: 'a', stage: 's', service: 'x', function: 'f', versionId: 'old' } },
+        { weight: 10, version: version('f', 'new', []), poolKey: 'new', origin: { app: 'a', stage: 's', service: 'x', function: 'f', versionId: 'new' } },
       ],
     };
     expect(pickTarget(deployment, () => 0).version.id).toBe('old');

@@ -7,10 +7,13 @@
 import { TrieRouter } from 'hono/router/trie-router';
 import type { HttpEvent } from '../manifest/types.js';
 import type { RoutingSnapshot, VersionRecord } from '../store/types.js';
+import type { LogOrigin } from './invocation-logs.js';
 
 export interface VersionTarget {
   weight: number;
   version: VersionRecord;
+  /** Who logs and metrics are attributed to; one object per target, reused for every invocation. */
+  origin: LogOrigin;
   /** Identity of the worker pool serving this version on this stage. */
   poolKey: string;
 }
@@ -82,7 +85,12 @@ export class RouteTable {
       for (const fn of routed.functions) {
         const targets = fn.targets
           .filter((t) => t.weight > 0)
-          .map((t) => ({ weight: t.weight, version: t.version, poolKey: `${functionKey(routed.app, routed.stage, routed.service, fn.name)}@${t.version.id}` }));
+          .map((t) => ({
+            weight: t.weight,
+            version: t.version,
+            origin: { app: routed.app, stage: routed.stage, service: routed.service, function: fn.name, versionId: t.version.id },
+            poolKey: `${functionKey(routed.app, routed.stage, routed.service, fn.name)}@${t.version.id}`,
+          }));
         if (targets.length === 0) continue;
         const deployment: FunctionDeployment = {
           key: functionKey(routed.app, routed.stage, routed.service, fn.name),

@@ -4,6 +4,7 @@
 // installed on globalThis, and the few process-wide operations a worker thread could still reach
 // (process.abort, killing its own process) are turned into ends of this worker only.
 
+import { ChildProcess } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
 import { installConsoleCapture, invocationScope } from './console-capture.js';
 import { buildHttpEvent } from './http-event.js';
@@ -23,7 +24,21 @@ function flush(): void {
   flushScheduled = false;
   const batch = outbox;
   outbox = [];
-  port!.postMessage(batch);
+  try {
+    port!.postMessage(batch);
+  } catch {
+    // One message could not be cloned: send the others, and turn a failed result into an error.
+    for (const message of batch) {
+      try {
+        port!.postMessage([message]);
+      } catch (error) {
+        if (message.type === 'result') {
+          const outcome: WorkerOutcome = { kind: 'handler-error', error: { type: 'Runtime.MarshalError', message: `Unable to send the result: ${toErrorInfo(error).message}` } };
+          port!.postMessage([{ type: 'result', id: message.id, outcome }]);
+        }
+      }
+    }
+  }
 }
 function send(message: WorkerMessage): void {
   outbox.push(message);
@@ -44,12 +59,28 @@ process.kill = ((pid: number, signal?: string | number) => {
   return realKill(pid, signal);
 }) as typeof process.kill;
 
+// Every child_process function goes through ChildProcess.prototype.spawn: report the pids so the host can
+// kill what is still running when it terminates this worker.
+const childProcessPrototype = ChildProcess.prototype as unknown as { spawn(this: ChildProcess, ...args: unknown[]): unknown };
+const realSpawn = childProcessPrototype.spawn;
+childProcessPrototype.spawn = function (this: ChildProcess, ...args: unknown[]) {
+  const result = realSpawn.apply(this, args);
+  const pid = this.pid;
+  if (pid !== undefined) {
+    send({ type: 'child-process', pid, running: true });
+    this.once('exit', () => send({ type: 'child-process', pid, running: false }));
+  }
+  return result;
+};
+
 // The bridge that `sluice/tables` reaches through globalThis.
 let nextCallId = 1;
 const tableCalls = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 const bridge: SluiceRuntimeBridge = {
   table(operation: TableOperation): Promise<unknown> {
     const callId = nextCallId++;
+    // Items are JSON documents: what JSON cannot carry (functions, undefined, class instances) is dropped here.
+    if (operation.op === 'put') operation = { ...operation, item: JSON.parse(JSON.stringify(operation.item)) as unknown };
     return new Promise((resolve, reject) => {
       tableCalls.set(callId, { resolve, reject });
       send({ type: 'table-call', callId, operation });

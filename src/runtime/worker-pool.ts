@@ -17,6 +17,8 @@ import type { VersionTarget, FunctionDeployment } from './route-table.js';
 import { FunctionWorker, type InvocationOutcome } from './function-worker.js';
 import type { ErrorInfo, Invocation, LogLine, TableOperation, WorkerSpec } from './worker-protocol.js';
 
+const INIT_FAILURE_BACKOFF_MS = 1000;
+
 export interface WorkerPoolOptions {
   workerUrl: URL;
   /** file: URL of the bundle, or the reason there is none. */
@@ -24,13 +26,15 @@ export interface WorkerPoolOptions {
   env: { vars: Record<string, string> } | { error: ErrorInfo };
   invocationsPerWorker: number;
   maxWorkers: number;
-  onLog(deployment: FunctionDeployment, target: VersionTarget, line: LogLine): void;
+  onLog(line: LogLine): void;
   onTableCall(operation: TableOperation): Promise<unknown>;
 }
 
 export class WorkerPool {
   private readonly workers: FunctionWorker[] = [];
   private retired = false;
+  /** A bundle that failed to initialise fails calls at once for a second instead of starting a worker per call. */
+  private initFailure: { error: ErrorInfo; at: number } | undefined;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -38,6 +42,11 @@ export class WorkerPool {
     readonly target: VersionTarget,
     private readonly options: WorkerPoolOptions,
   ) {}
+
+  /** The pool was built without a bundle or environment (a later reload may replace it). */
+  get broken(): boolean {
+    return 'error' in this.options.module || 'error' in this.options.env;
+  }
 
   get workerCount(): number {
     return this.workers.length;
@@ -88,6 +97,7 @@ export class WorkerPool {
   }
 
   private chooseWorker(): FunctionWorker | { error: ErrorInfo } {
+    if (this.initFailure !== undefined && Date.now() - this.initFailure.at < INIT_FAILURE_BACKOFF_MS) return { error: this.initFailure.error };
     let best: FunctionWorker | undefined;
     for (const worker of this.workers) {
       if (worker.accepting && (best === undefined || worker.load < best.load)) best = worker;
@@ -123,8 +133,11 @@ export class WorkerPool {
       env: env.vars,
       memoryMb: version.config.memory,
       timeoutMs: version.config.timeout * 1000,
-      onLog: (line) => this.options.onLog(deployment, target, line),
+      onLog: this.options.onLog,
       onTableCall: this.options.onTableCall,
+      onInitFailed: (error) => {
+        this.initFailure = { error, at: Date.now() };
+      },
       onExit: (gone) => {
         const index = this.workers.indexOf(gone);
         if (index !== -1) this.workers.splice(index, 1);

@@ -98,6 +98,8 @@ export type WorkerMessage =
   | { type: 'result'; id: number; outcome: WorkerOutcome }
   | { type: 'log'; line: LogLine }
   | { type: 'table-call'; callId: number; operation: TableOperation }
+  /** A child process a handler started, killed by the host when this worker goes (a thread cannot clean up after itself). */
+  | { type: 'child-process'; pid: number; running: boolean }
   /** An uncaught exception or unhandled rejection: the worker asks to be retired. */
   | { type: 'fault'; error: ErrorInfo };
 

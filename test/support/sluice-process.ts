@@ -72,7 +72,7 @@ export interface CliResult {
 
 export function runCli(args: string[], options: { cwd?: string; server?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
-    const env = { ...process.env, ...options.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NO_COLOR: '1' };
     if (options.server) env.SLUICE_URL = options.server;
     const child = execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

@@ -3,7 +3,7 @@
 // calls each over HTTP, and prints a summary with the URLs.
 
 import type { Command } from 'commander';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,13 +90,16 @@ async function runDemo(options: { home?: string; developer: string; port: string
       ),
     );
     print();
-    print(dim(`Try: curl ${url(dev)}/submissions   ·   sluice info --stage ${dev} --app workshop --server ${plane.apiUrl}`));
     if (options.keep) {
-      print(dim('Serving until Ctrl+C.'));
+      print(`Serving until Ctrl+C. Try: ${cyan(`curl ${url(dev)}/submissions`)}`);
+      print(dim(`  sluice info --stage ${dev} --app workshop --server ${plane.apiUrl}`));
       await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    } else {
+      print(dim('The demo stopped its control plane. `npm run demo -- --keep` keeps it serving so you can call the URLs.'));
     }
   } finally {
     await plane.close();
+    if (!options.home) await rm(home, { recursive: true, force: true });
   }
 }
 

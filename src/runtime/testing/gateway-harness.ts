@@ -13,7 +13,8 @@ export interface GatewayHarness {
   url: string;
   token: string;
   /** `fetch` on the gateway with a path. */
-  request(path: string, init?: RequestInit): Promise<Response>;
+  /** fetch against the gateway; json() is loosely typed because tests assert on the shape. */
+  request(path: string, init?: RequestInit): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -42,10 +43,12 @@ export async function startTestGateway(
     gateway,
     url: gateway.url,
     token,
-    request: (path, init) => fetch(`${gateway.url}${path}`, init),
+    request: (path, init) => fetch(`${gateway.url}${path}`, init) as Promise<TestResponse>,
     async close() {
       await gateway.close();
       await rm(cacheDir, { recursive: true, force: true });
     },
   };
 }
+
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };

@@ -1,0 +1,65 @@
+// The /_sluice/* endpoints the control plane uses: health (open), reload and direct invoke (guarded by
+// the internal token, compared in constant time).
+
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSluiceError, SluiceError } from '../errors/index.js';
+import type { FunctionRuntime, InvokeRequest } from './function-runtime.js';
+import { sendJson } from './gateway-responses.js';
+import { readJson } from './request-body.js';
+
+export const INTERNAL_TOKEN_HEADER = 'x-sluice-internal-token';
+
+export interface ControlDependencies {
+  runtime: FunctionRuntime;
+  internalToken: string;
+  reload(): Promise<number>;
+  onError(error: unknown, during: string): void;
+}
+
+function tokenMatches(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function parseInvokeRequest(body: unknown): InvokeRequest {
+  const value = body as Record<string, unknown>;
+  const missing = ['app', 'stage', 'service', 'function'].filter((k) => typeof value?.[k] !== 'string' || value[k] === '');
+  if (missing.length > 0) throw new SluiceError('INVALID_BODY', `The invoke request needs string fields ${missing.join(', ')}.`, { hint: 'Send {"app","stage","service","function","event"?}.' });
+  return { app: value.app as string, stage: value.stage as string, service: value.service as string, function: value.function as string, event: value.event };
+}
+
+export function createControlHandler(deps: ControlDependencies): (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void> {
+  return async function serveControl(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (pathname === '/_sluice/health' && req.method === 'GET') {
+      sendJson(res, 200, { ok: true, generation: deps.runtime.table.generation, versions: deps.runtime.table.versionCount, workers: deps.runtime.workerCount });
+      return;
+    }
+    if (!tokenMatches(req.headers[INTERNAL_TOKEN_HEADER], deps.internalToken)) {
+      req.resume();
+      sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'Control endpoints need the gateway\'s internal token.', hint: `Send the ${INTERNAL_TOKEN_HEADER} header the control plane started the gateway with.` });
+      return;
+    }
+    try {
+      if (pathname === '/_sluice/reload' && req.method === 'POST') {
+        req.resume();
+        sendJson(res, 200, { generation: await deps.reload() });
+      } else if (pathname === '/_sluice/invoke' && req.method === 'POST') {
+        const request = parseInvokeRequest(await readJson(req));
+        sendJson(res, 200, await deps.runtime.invokeDirect(request));
+      } else {
+        req.resume();
+        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control endpoint ${req.method} ${pathname}.`, hint: 'The control endpoints are POST /_sluice/reload, POST /_sluice/invoke and GET /_sluice/health.' });
+      }
+    } catch (error) {
+      if (isSluiceError(error)) {
+        sendJson(res, error.status, error.toJSON());
+      } else {
+        deps.onError(error, `${req.method} ${pathname}`);
+        sendJson(res, 500, { code: 'STORE_ERROR', message: `The gateway could not complete ${pathname}: ${(error as Error).message}`, hint: 'Check that the store is reachable; the gateway keeps serving the previous routing.' });
+      }
+    }
+  };
+}
