@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ownRssMb } from './lib/proc-stats.js';
-import { sleep, stopAll } from './lib/processes.js';
+import { removeOnExit, sleep, stopAll } from './lib/processes.js';
 import { cell, goalRow, median, printJsonLine, progress, ratio, round, table, times } from './lib/report.js';
 import { ROOT, deploy, runCli, startSluice } from './lib/sluice.js';
 
@@ -28,6 +28,7 @@ export async function deployBench(argv = []) {
   const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '3' } } });
   const roundsWanted = Number(values.rounds);
   const work = await mkdtemp(join(tmpdir(), 'sluice-bench-deploy-'));
+  removeOnExit(work);
   const rounds = [];
   const notes = [];
   let failure;

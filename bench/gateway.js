@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ROUTES, writeSluiceApp } from './lib/bench-app.js';
 import { measureLoad } from './lib/load.js';
-import { firstJsonLine, freePort, get, spawnServer, stopAll, tail, waitFor200 } from './lib/processes.js';
+import { firstJsonLine, freePort, get, removeOnExit, spawnServer, stopAll, tail, waitFor200 } from './lib/processes.js';
 import { cell, goalRow, median, percent, printJsonLine, progress, ratio, round, table, times } from './lib/report.js';
 import { ensureServerlessOffline, startServerlessOffline } from './lib/serverless-offline.js';
 import { deploy, startSluice } from './lib/sluice.js';
@@ -51,6 +51,7 @@ export async function gatewayBench(argv = []) {
   };
   const only = new Set(values.only.split(','));
   const work = await mkdtemp(join(tmpdir(), 'sluice-bench-gateway-'));
+  removeOnExit(work);
   const results = {};
   const notes = [];
   try {

@@ -3,11 +3,14 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
 /** pids (or process groups, as negative numbers) to kill if the bench exits without stopping them. */
 const leftovers = new Set();
+/** Temporary folders to delete when the bench process exits, however it exits. */
+const folders = new Set();
 let hooked = false;
 
 function hookExit() {
@@ -22,6 +25,7 @@ function hookExit() {
         // already gone
       }
     }
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
@@ -38,6 +42,12 @@ export function onStop(stop) {
   hookExit();
   stoppers.add(stop);
   return () => stoppers.delete(stop);
+}
+
+/** Registers a temporary folder to delete when the bench exits (also on SIGINT/SIGTERM). */
+export function removeOnExit(folder) {
+  hookExit();
+  folders.add(folder);
 }
 
 /** Registers a pid to SIGKILL if the bench process exits while it is still alive. */
