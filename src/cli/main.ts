@@ -1,7 +1,8 @@
 // The `sluice` command line. Every command but `up` and `demo` is a thin client of a control plane's API.
+// Command modules import heavy parts (bundler, store, server) only inside their actions, so `sluice` starts fast.
 
 import { Command, CommanderError } from 'commander';
-import { SLUICE_VERSION } from '../composition/index.js';
+import { SLUICE_VERSION } from '../version.js';
 import { registerConfigCommands } from './commands/config-commands.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';

@@ -10,7 +10,7 @@ import { createApiApp } from '../server/index.js';
 import { createSecretBox, loadMasterKey } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { startOrAttachGateway, type GatewayHandle } from './gateway-handle.js';
-import { SLUICE_VERSION } from './version.js';
+import { SLUICE_VERSION } from '../version.js';
 
 export interface ControlPlaneOptions {
   home: string;

@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startControlPlane } from '../../composition/index.js';
 import type { DeployResult } from '../../engine/index.js';
 import type { InvokeOutcome } from '../../server/index.js';
 import { ApiClient } from '../api-client.js';
@@ -35,6 +34,7 @@ async function runDemo(options: { home?: string; developer: string; port: string
   print(bold('Sluice demo') + dim(' — the workshop app from the Serverless CI/CD guide, on one machine, no cloud account'));
   print();
   const started = performance.now();
+  const { startControlPlane } = await import('../../composition/index.js');
   const plane = await startControlPlane({ home, port: Number(options.port), gatewayPort: Number(options.gatewayPort), env: {} });
   try {
     print(`${step(0)} Control plane up in ${ms(started)} ${dim(`(store: ${plane.store.dialect}, home: ${home})`)}`);

@@ -1,7 +1,7 @@
 // `sluice deploy`: bundles the app here, uploads it, streams progress, prints the URLs.
 
 import type { Command } from 'commander';
-import { packageApp, type DeployResult } from '../../engine/index.js';
+import type { DeployResult } from '../../engine/index.js';
 import { SluiceError } from '../../errors/index.js';
 import { ApiClient } from '../api-client.js';
 import { appRootOrFail, collect, parseKeyValues } from '../app-context.js';
@@ -31,6 +31,7 @@ export async function deploy(
   const params = parseKeyValues(options.param ?? [], '--param');
   const say = options.json || options.quiet ? () => undefined : progressLine;
   say(`Bundling ${root}`);
+  const { packageApp } = await import('../../engine/package-app.js');
   const pkg = await packageApp(root, options.service ?? []);
   say(`Uploading ${Object.keys(pkg.functionCode).length} function(s) to ${client.server}`);
   let result: DeployResult | undefined;

@@ -2,7 +2,6 @@
 
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { startControlPlane } from '../../composition/index.js';
 import { SluiceError } from '../../errors/index.js';
 import { bold, cyan, dim, print } from '../output.js';
 
@@ -18,6 +17,7 @@ export function registerUp(program: Command): void {
     .action(async (options: { port: string; gatewayPort: string; host: string; home?: string; json?: boolean }) => {
       const started = performance.now();
       const home = resolve(options.home ?? process.env.SLUICE_HOME ?? '.sluice');
+      const { startControlPlane } = await import('../../composition/index.js');
       const plane = await startControlPlane({
         home,
         host: options.host,
