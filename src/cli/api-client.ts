@@ -47,6 +47,41 @@ export class ApiClient {
     if (buffer.trim()) onLine(JSON.parse(buffer) as Record<string, unknown>);
   }
 
+  /** Follows a server-sent event stream until stop() is called or the server ends it. */
+  async events(path: string, onEvent: (event: { id?: string; event: string; data: string }) => void, signal?: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(this.server + path, { headers, signal });
+    } catch (cause) {
+      if (signal?.aborted) return;
+      throw new SluiceError('SERVER_UNREACHABLE', `No Sluice control plane answers at ${this.server}.`, { cause });
+    }
+    if (!response.ok) await this.fail(response);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields: Record<string, string> = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) continue;
+            const colon = line.indexOf(':');
+            if (colon > 0) fields[line.slice(0, colon)] = (fields[line.slice(0, colon)] ? fields[line.slice(0, colon)] + '\n' : '') + line.slice(colon + 1).replace(/^ /, '');
+          }
+          if (fields.data !== undefined) onEvent({ id: fields.id, event: fields.event ?? 'message', data: fields.data });
+        }
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body);
     if (!response.ok) await this.fail(response);

@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerFunctionCommands } from './commands/function-commands.js';
 import { registerStageCommands } from './commands/stage-commands.js';
+import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerUp } from './commands/up.js';
 import { printError } from './output.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDeploy(program);
   registerStageCommands(program);
   registerFunctionCommands(program);
+  registerRolloutCommands(program);
   registerConfigCommands(program);
   registerDemo(program);
   return program;

@@ -5,7 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SluiceError } from '../errors/index.js';
-import type { EngineContext } from '../engine/index.js';
+import { EventBus, RolloutDriver, systemClock, type Clock, type EngineContext } from '../engine/index.js';
 import { createApiApp } from '../server/index.js';
 import { createSecretBox, loadMasterKey } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -22,6 +22,7 @@ export interface ControlPlaneOptions {
   token?: string;
   masterKey?: string;
   env?: Record<string, string | undefined>;
+  clock?: Clock;
 }
 
 export interface ControlPlane {
@@ -30,6 +31,7 @@ export interface ControlPlane {
   store: Store;
   gateway: GatewayHandle;
   engine: EngineContext;
+  rollouts: RolloutDriver;
   /** Stops the API, the gateway process and the store. */
   close(options?: { keepGateway?: boolean }): Promise<void>;
 }
@@ -58,16 +60,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       databaseUrl: options.databaseUrl,
       masterKeyHex: key.toString('hex'),
     });
+    const events = new EventBus();
     const engine: EngineContext = {
       store,
       secrets,
       routing: gateway,
+      invoker: gateway,
+      events,
       gatewayUrl: gateway.url,
       env,
       region: 'local',
       now: () => Date.now(),
     };
-    const app = createApiApp({ engine, gateway, token: options.token, version: SLUICE_VERSION });
+    const rollouts = new RolloutDriver(engine, { clock: options.clock ?? systemClock });
+    await rollouts.resume();
+    const app = createApiApp({ engine, gateway, rollouts, token: options.token, version: SLUICE_VERSION });
     const server = await listen(app.fetch, host, options.port ?? 4600);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port ?? 4600;
@@ -79,8 +86,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       store,
       gateway,
       engine,
+      rollouts,
       async close(closeOptions = {}) {
-        await new Promise<void>((done) => server.close(() => done()));
+        rollouts.stop();
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        // Event streams never end by themselves; a stopping control plane ends them.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await closed;
         if (!closeOptions.keepGateway) await handle.stop();
         await store.close();
       },

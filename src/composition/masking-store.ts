@@ -14,6 +14,7 @@ export async function maskingStore(store: Store, box: SecretBox): Promise<Runtim
     },
     getRoutingGeneration: () => store.getRoutingGeneration(),
     getArtifact: (hash) => store.getArtifact(hash),
+    getVersion: (id) => store.getVersion(id),
     appendLogs: (entries) => store.appendLogs(values.length === 0 ? entries : entries.map((e) => ({ ...e, message: maskText(e.message, values) }))),
     addMetrics: (samples) => store.addMetrics(samples),
     getTable: (name) => store.getTable(name),

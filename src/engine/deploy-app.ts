@@ -3,7 +3,6 @@
 // store outputs and tables, then tell the gateway. Services deploy in dependency order, a layer at a time,
 // and the services of one layer in parallel. No change anywhere means nothing is written.
 
-import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors/index.js';
 import {
   orderServices,
@@ -13,14 +12,13 @@ import {
   type LoadedApp,
   type ManifestSources,
   type ResolutionContext,
-  type ResolvedService,
 } from '../manifest/index.js';
-import type { DeploymentRecord } from '../store/index.js';
+import { parse as parseYaml } from 'yaml';
+import { deployService, type ServiceDeployResult } from './deploy-service.js';
 import { assertStageName } from './stage-name.js';
-import { freezeFunction } from './function-version.js';
-import { planService } from './plan-service.js';
-import { describeEndpoints } from './endpoints.js';
 import { serviceUrl, type EngineContext, type ProgressListener } from './ports.js';
+import type { RolloutDriver } from './rollout-driver.js';
+import { parseStrategy } from './rollout/index.js';
 
 export interface DeployRequest {
   sources: ManifestSources;
@@ -32,26 +30,12 @@ export interface DeployRequest {
   /** Service names (or folders) to deploy; all when empty. */
   services?: string[];
   params?: Record<string, string>;
+  /** `--strategy`: a CodeDeploy name or a custom form (as text or an object). */
+  strategy?: unknown;
+  /** Wait until the rollouts of the deploy have finished. */
+  wait?: boolean;
   actor: string;
   commitSha?: string | null;
-}
-
-export interface FunctionDeployResult {
-  name: string;
-  versionId: string;
-  version: number;
-  changed: boolean;
-  endpoints: string[];
-  schedules: string[];
-}
-
-export interface ServiceDeployResult {
-  service: string;
-  status: 'deployed' | 'unchanged';
-  deploymentId: string | null;
-  url: string;
-  functions: FunctionDeployResult[];
-  outputs: Record<string, string>;
 }
 
 export interface DeployResult {
@@ -65,8 +49,9 @@ export interface DeployResult {
 /** Serializes deploys of the same app/stage/service inside this process. */
 const inFlight = new Set<string>();
 
-export async function deployApp(ctx: EngineContext, request: DeployRequest, progress: ProgressListener = () => {}): Promise<DeployResult> {
+export async function deployApp(ctx: EngineContext, driver: RolloutDriver, request: DeployRequest, progress: ProgressListener = () => {}): Promise<DeployResult> {
   assertStageName(request.stage);
+  const strategy = request.strategy === undefined || request.strategy === '' ? undefined : parseStrategy(typeof request.strategy === 'string' && /^\s*\{/.test(request.strategy) ? parseYaml(request.strategy) : request.strategy);
   const loaded = parseApp(request.sources);
   const app = loaded.app.app;
   const profile = profileForStage(loaded.app, request.stage);
@@ -91,15 +76,28 @@ export async function deployApp(ctx: EngineContext, request: DeployRequest, prog
           const resolutionContext = makeResolutionContext(ctx, loaded, request, profile, storedParams, service);
           progress({ service, phase: 'resolve', message: `Resolving ${service}` });
           const resolved = await resolveService(loaded, service, resolutionContext);
-          return deployService(ctx, { app, request, resolved, progress, ensureStage: async () => {
-            if (stageRecorded) return;
-            stageRecorded = true;
-            await ctx.store.upsertStage({ app, name: request.stage, profile, kind: existingStage?.kind ?? 'stage' });
-          } });
+          return deployService(ctx, driver, {
+            app: loaded.app,
+            stage: request.stage,
+            resolved,
+            bundles: request.bundles,
+            functionCode: request.functionCode,
+            strategy,
+            wait: request.wait ?? false,
+            actor: request.actor,
+            commitSha: request.commitSha ?? null,
+            progress,
+            ensureStage: async () => {
+              if (stageRecorded) return;
+              stageRecorded = true;
+              await ctx.store.upsertStage({ app, name: request.stage, profile, kind: existingStage?.kind ?? 'stage' });
+            },
+          });
         }),
       );
       results.push(...layerResults);
-      if (layerResults.some((r) => r.status === 'deployed')) {
+      if (layerResults.some((r) => r.status === 'deployed' && r.rollout === null)) {
+        // Outputs or removed functions changed without a rollout: the gateway still has to learn it.
         await ctx.store.bumpRoutingGeneration();
         await ctx.routing.routingChanged();
       }
@@ -148,106 +146,5 @@ function makeResolutionContext(
     },
     selfExtras: { url: serviceUrl(ctx.gatewayUrl, loaded.app.app, request.stage, service), stage: request.stage, app: loaded.app.app },
   };
-}
-
-interface ServiceDeployInput {
-  app: string;
-  request: DeployRequest;
-  resolved: ResolvedService;
-  progress: ProgressListener;
-  ensureStage(): Promise<void>;
-}
-
-async function deployService(ctx: EngineContext, input: ServiceDeployInput): Promise<ServiceDeployResult> {
-  const { app, request, resolved, progress } = input;
-  const { store } = ctx;
-  const stage = request.stage;
-  const service = resolved.service;
-  const url = serviceUrl(ctx.gatewayUrl, app, stage, service);
-
-  const frozen = Object.values(resolved.functions).map((fn) => {
-    const codeHash = request.functionCode[`${service}.${fn.name}`];
-    if (!codeHash || !request.bundles[codeHash]) {
-      throw new SluiceError('INVALID_BODY', `No bundle was uploaded for function ${service}.${fn.name}.`, {
-        hint: 'Deploy with the Sluice CLI, which bundles every function of the selected services.',
-      });
-    }
-    return { fn, codeHash, ...freezeFunction(resolved, fn, codeHash, ctx.secrets) };
-  });
-  const [live, outputs, tables, instances] = await Promise.all([
-    store.listAliases(app, stage, service),
-    store.listOutputs(app, stage),
-    store.listTables(app, stage),
-    store.listServiceInstances(app, stage),
-  ]);
-  const plan = planService(
-    {
-      live,
-      outputs: Object.fromEntries(outputs.filter((o) => o.service === service).map((o) => [o.key, o.value])),
-      tableNames: tables.filter((t) => t.service === service).map((t) => t.name),
-      url: instances.find((s) => s.service === service)?.url ?? null,
-    },
-    { functions: frozen.map((f) => ({ name: f.fn.name, versionId: f.versionId })), outputs: resolved.outputs, tables: Object.values(resolved.tables), url },
-  );
-  const newTables = plan.newTables;
-
-  if (!plan.changed) {
-    progress({ service, phase: 'unchanged', message: `${service}: no changes` });
-    const versions = await Promise.all(frozen.map((f) => store.getVersion(f.versionId)));
-    return {
-      service,
-      status: 'unchanged',
-      deploymentId: null,
-      url,
-      functions: frozen.map((f, i) => functionResult(url, f.fn, versions[i]!.id, versions[i]!.number, false)),
-      outputs: resolved.outputs,
-    };
-  }
-
-  await input.ensureStage();
-  for (const table of newTables) {
-    const owner = await store.getTable(table.name);
-    if (owner && (owner.app !== app || owner.stage !== stage || owner.service !== service)) {
-      throw new SluiceError('MANIFEST_INVALID', `Table ${table.name} already belongs to ${owner.app}/${owner.stage}/${owner.service}.`, {
-        hint: 'Give the table another name, or leave `name` out to get a name unique to the stage.',
-      });
-    }
-  }
-  const deployment = await store.createDeployment({ id: randomUUID(), app, stage, service, strategy: 'AllAtOnce', actor: request.actor, commitSha: request.commitSha ?? null });
-  const changes: DeploymentRecord['changes'] = [];
-  try {
-    const functions: FunctionDeployResult[] = [];
-    for (const f of frozen) {
-      const move = plan.publish.find((p) => p.function === f.fn.name);
-      if (move) progress({ service, phase: 'publish', message: `${service}.${f.fn.name}: publishing version` });
-      if (move) await store.putArtifact(f.codeHash, request.bundles[f.codeHash]!);
-      const version = await store.createVersion({ id: f.versionId, app, service, function: f.fn.name, codeHash: f.codeHash, config: f.config });
-      if (move) {
-        await store.setAlias({ app, stage, service, function: f.fn.name, name: 'live', targets: [{ versionId: version.id, weight: 100 }] });
-        changes.push(move);
-      }
-      functions.push(functionResult(url, f.fn, version.id, version.number, move !== undefined));
-    }
-    for (const name of plan.removeFunctions) await store.deleteAliases(app, stage, service, name);
-    for (const table of newTables) {
-      await store.registerTable({ name: table.name, app, stage, service, logical: table.logical, keyField: table.key });
-    }
-    progress({ service, phase: 'outputs', message: `${service}: storing ${Object.keys(resolved.outputs).length} outputs` });
-    await store.setOutputs(app, stage, service, resolved.outputs);
-    await store.upsertServiceInstance({ app, stage, service, url, deploymentId: deployment.id, deployedAt: ctx.now() });
-    await store.finishDeployment(deployment.id, { status: 'succeeded', changes });
-    await store.appendEvent({ type: 'deployment.succeeded', actor: request.actor, app, stage, service, payload: { deploymentId: deployment.id, changes } });
-    progress({ service, phase: 'done', message: `${service}: deployed ${changes.length} new version(s)` });
-    return { service, status: 'deployed', deploymentId: deployment.id, url, functions, outputs: resolved.outputs };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await store.finishDeployment(deployment.id, { status: 'failed', message, changes }).catch(() => undefined);
-    throw error;
-  }
-}
-
-function functionResult(url: string, fn: ResolvedService['functions'][string], versionId: string, version: number, changed: boolean): FunctionDeployResult {
-  const { endpoints, schedules } = describeEndpoints(url, fn.events);
-  return { name: fn.name, versionId, version, changed, endpoints, schedules };
 }
 

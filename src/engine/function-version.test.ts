@@ -17,7 +17,7 @@ const fn: FunctionSpec = {
 };
 const service = (over: Partial<FunctionSpec> = {}, sensitivePaths: string[] = []): [ResolvedService, FunctionSpec] => {
   const spec = { ...fn, ...over };
-  return [{ service: 'api', dir: 'api', runtime: 'node20', functions: { submit: spec }, tables: {}, outputs: {}, deployment: {}, sensitivePaths }, spec];
+  return [{ service: 'api', dir: 'api', runtime: 'node20', functions: { submit: spec }, tables: {}, outputs: {}, deployment: {}, sensitivePaths, rollout: { schedule: { name: 'AllAtOnce', steps: [{ weight: 100, waitMs: 0 }] }, alarms: [], hooks: {} }, routing: {}, hookHandlers: {} }, spec];
 };
 const id = (over: Partial<FunctionSpec> = {}, code = 'c1', sensitive: string[] = []) => freezeFunction(...service(over, sensitive), code, box).versionId;
 

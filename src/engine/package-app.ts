@@ -20,7 +20,7 @@ export async function packageApp(rootDir: string, onlyServices: string[] = []): 
   const wanted = loaded.services.filter((s) => onlyServices.length === 0 || onlyServices.includes(s.name) || onlyServices.includes(s.dir));
   await Promise.all(
     wanted.flatMap((service) =>
-      Object.entries(service.handlers).map(async ([fn, handler]) => {
+      [...Object.entries(service.handlers), ...Object.entries(service.hookHandlers).map(([hook, handler]) => [`hook-${hook}`, handler!] as const)].map(async ([fn, handler]) => {
         const bundle = await bundleFunction(join(rootDir, service.dir), handler.handlerModule, handler.handlerExport, `${service.name}.${fn}`);
         bundles[bundle.codeHash] = bundle.code;
         functionCode[`${service.name}.${fn}`] = bundle.codeHash;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AliasRecord } from '../store/index.js';
 import { planService, type CurrentServiceState, type DesiredServiceState } from './plan-service.js';
 
-const live = (fn: string, targets: AliasRecord['targets']): AliasRecord => ({ app: 'a', stage: 's', service: 'api', function: fn, name: 'live', targets, updatedAt: 0 });
+const live = (fn: string, targets: AliasRecord['targets']): AliasRecord => ({ app: 'a', stage: 's', service: 'api', function: fn, name: 'live', targets, rules: {}, updatedAt: 0 });
 const url = 'http://127.0.0.1:4601/a/s/api';
 const table = { logical: 'items', name: 'a-s-api-items', key: 'id' };
 

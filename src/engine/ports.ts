@@ -2,6 +2,7 @@
 
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
+import type { EventBus } from './event-bus.js';
 
 /** Tells the serving side that routing changed, and resolves once the change is in effect. */
 export interface RoutingNotifier {
@@ -17,8 +18,19 @@ export interface ProgressEvent {
   message: string;
 }
 
+/** Runs a function version directly (hooks), through the gateway. */
+export interface FunctionInvoker {
+  invoke(request: { app: string; stage: string; service: string; function: string; versionId?: string; event?: unknown }): Promise<{
+    result?: unknown;
+    error?: { type: string; message: string };
+  }>;
+}
+
 export interface EngineContext {
   store: Store;
+  invoker: FunctionInvoker;
+  /** Live subscribers of recorded events; optional for tools that only deploy. */
+  events?: EventBus;
   secrets: SecretBox;
   routing: RoutingNotifier;
   /** Public base URL of the gateway, e.g. http://127.0.0.1:4601. */

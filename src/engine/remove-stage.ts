@@ -37,6 +37,7 @@ export async function removeStage(ctx: EngineContext, app: string, stage: string
     await tx.deleteOutputs(app, stage);
     await tx.deleteLogs(app, stage);
     await tx.deleteMetrics(app, stage);
+    await tx.deleteRollouts(app, stage);
     await tx.deleteDeployments(app, stage);
     await tx.deleteStage(app, stage);
     const versions = await tx.deleteUnreferencedVersions(app);

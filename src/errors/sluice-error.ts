@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   OUTPUT_NOT_FOUND: { status: 400, hint: 'Deploy the service that publishes the output to that stage first, or give the variable a fallback.' },
   SECRET_KEY_MISMATCH: { status: 500, hint: 'The master key changed; set SLUICE_MASTER_KEY to the key the secrets were written with.' },
   DEPLOY_IN_PROGRESS: { status: 409, hint: 'Wait for the running deployment of this stage to finish, then deploy again.' },
+  CONFLICT: { status: 409, hint: 'Someone else changed it at the same time; look at the current state and try again.' },
   UNAUTHORIZED: { status: 401, hint: 'Pass a token with SLUICE_TOKEN or `sluice login`.' },
   FORBIDDEN: { status: 403, hint: 'Ask an admin for a token with the needed role.' },
   SERVER_UNREACHABLE: { status: 503, hint: 'Start a control plane with `sluice up`, or point the CLI at one with --server URL or SLUICE_URL.' },

@@ -1,10 +1,10 @@
 // The schema of sluice.app.yml: the app's name, its service folders, parameters, profiles and stages.
 import { z } from 'zod';
+import { strategySchema } from './deployment-schema.js';
 import { mappingOf, resourceName } from './field-schemas.js';
 
 const PARAMS_EXPECTATION = 'expected a mapping of parameter names to text, number or boolean values';
 const APPROVAL_EXPECTATION = 'expected required, none or { required: true|false, preventSelfReview: true|false }';
-const STRATEGY_EXPECTATION = 'expected a strategy name (like Canary10Percent5Minutes) or a mapping describing one';
 
 const paramName = z
   .string()
@@ -27,10 +27,8 @@ const profileSchema = z
   .strictObject({ params: paramsSchema.optional(), approval: approvalSchema.optional() }, { error: 'expected a mapping with params and approval' })
   .nullable();
 
-export const strategySchema = z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: STRATEGY_EXPECTATION });
-
 const stageSchema = z.strictObject(
-  { profile: resourceName('a profile name'), strategy: strategySchema.optional() },
+  { profile: resourceName('a profile name'), strategy: strategySchema('resolved').optional() },
   { error: 'expected a mapping with profile (and optionally strategy)' },
 );
 

@@ -8,12 +8,18 @@ export { resolveService } from './resolve-service.js';
 export { serviceDependencies, orderServices } from './service-order.js';
 export { isValidName, isValidMemberName, RESOURCE_NAME_RULE, MEMBER_NAME_RULE } from './names.js';
 export { parseOutputAddress, formatOutputAddress } from './variables/output-address.js';
+export { ALL_AT_ONCE, STRATEGY_NAMES, parseStrategy } from './deployment-strategy.js';
+export { ALARM_DEFAULTS, COMPARISON_SYMBOLS, alarmName, describeLimit, formatMetricValue } from './deployment-alarms.js';
+export { HOOK_TIMEOUT_DEFAULT_MS } from './deployment-routing.js';
+export { formatDuration } from './deployment-values.js';
+export type { AlarmComparison, AlarmMetric, AlarmSpec, HookSpec, RolloutPlanSpec, Schedule, ScheduleStep, TreatMissingData } from './deployment-types.js';
 export type {
   AppManifest,
   DeploymentSpec,
   FunctionEvent,
   FunctionHandler,
   FunctionSpec,
+  HookHandlers,
   HttpEvent,
   HttpMethod,
   LoadedApp,
@@ -24,7 +30,9 @@ export type {
   ProfileSpec,
   ResolutionContext,
   ResolvedService,
+  RoutingSpec,
   ScheduleEvent,
   StageSpec,
   TableSpec,
+  TrafficHook,
 } from './types.js';

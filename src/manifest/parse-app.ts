@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SluiceError, type Problem } from '../errors/index.js';
 import { APP_MANIFEST_FILE, normalizeFolder, SERVICE_MANIFEST_FILE, stageProfileProblems, toAppManifest } from './app-manifest.js';
 import { appSchema, serviceFolderProblem, type AppDocument } from './app-schema.js';
+import { hookHandlersOf } from './deployment-settings.js';
 import { validateAgainstSchema } from './schema-problems.js';
 import { serviceSchema, splitHandler } from './service-schema.js';
 import type { FunctionHandler, LoadedApp, LoadedService, ManifestFile, ManifestSources } from './types.js';
@@ -70,7 +71,7 @@ function loadServices(sources: ManifestSources, appFile: ManifestFile): { servic
       fileProblems.push(problemAt(file, ['service'], `service name "${name}" is also used by ${ownerByName.get(name)}; expected a name unique within the app`));
     } else if (typeof name === 'string') ownerByName.set(name, path);
     serviceProblems.push(fileProblems);
-    if (fileProblems.length === 0 && typeof name === 'string') services.push({ name, dir, file, handlers: handlersOf(file) });
+    if (fileProblems.length === 0 && typeof name === 'string') services.push({ name, dir, file, handlers: handlersOf(file), hookHandlers: hookHandlersOf((file.data as { deployment?: unknown }).deployment) });
   });
   return { services, appProblems, serviceProblems };
 }

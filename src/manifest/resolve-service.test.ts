@@ -105,6 +105,25 @@ describe('resolveService normalization', () => {
         hooks: { preTraffic: 'src/hooks.pre' },
         'custom-setting': 'kept',
       },
+      rollout: {
+        schedule: { name: 'Canary10Percent5Minutes', steps: [{ weight: 10, waitMs: 300_000 }, { weight: 100, waitMs: 0 }] },
+        alarms: [
+          {
+            name: 'errorRate > 0.05',
+            metric: 'errorRate',
+            threshold: 0.05,
+            comparison: 'GreaterThanThreshold',
+            periodMs: 60_000,
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            treatMissingData: 'missing',
+            minInvocations: 10,
+          },
+        ],
+        hooks: { preTraffic: { handler: 'src/hooks.pre', timeoutMs: 60_000 } },
+      },
+      routing: {},
+      hookHandlers: { preTraffic: { handler: 'src/hooks.pre', handlerModule: 'src/hooks', handlerExport: 'pre' } },
       sensitivePaths: [],
     });
   });

@@ -1,5 +1,6 @@
 // Turns a resolved, validated service document into the ResolvedService the engine deploys: defaults
 // applied, events parsed, environments merged, table names made physical.
+import { toDeploymentSettings } from './deployment-settings.js';
 import { toFunctionEvent } from './event-schemas.js';
 import { DEFAULT_RUNTIME, FUNCTION_DEFAULTS, splitHandler } from './service-schema.js';
 import type { DeploymentSpec, FunctionSpec, ResolvedService, TableSpec } from './types.js';
@@ -62,6 +63,7 @@ export function toResolvedService(document: ResolvedServiceDocument, placement: 
     tables,
     outputs: textValues(document.outputs),
     deployment: document.deployment ?? {},
+    ...toDeploymentSettings(document.deployment),
   };
 }
 

@@ -1,33 +1,16 @@
 // The schema of a service's sluice.yml, in two phases: `raw` checks the structure as written (values with
 // `${…}` pass), `resolved` checks the values once variables are replaced.
 import { z } from 'zod';
-import { strategySchema } from './app-schema.js';
+import { deploymentSchema } from './deployment-schema.js';
 import { eventEntrySchema } from './event-schemas.js';
+import { handlerSchema } from './handler-schema.js';
 import { mappingOf, memberName, orVariable, resourceName, scalarValue, text, wholeNumber, type SchemaPhase } from './field-schemas.js';
+
+export { splitHandler } from './handler-schema.js';
 
 export const FUNCTION_DEFAULTS = { timeout: 6, memory: 1024, concurrency: 100 } as const;
 export const RUNTIMES = ['node20', 'node22'] as const;
 export const DEFAULT_RUNTIME = 'node20';
-
-const HANDLER_EXPECTATION = 'expected a handler like src/handler.submit (a module path inside the service, without extension, then the exported name)';
-
-/** `src/handler.submit` → module `src/handler` and export `submit`; undefined when it is not that shape. */
-export function splitHandler(handler: string): { handlerModule: string; handlerExport: string } | undefined {
-  const dot = handler.lastIndexOf('.');
-  const handlerModule = handler.slice(0, dot);
-  const handlerExport = handler.slice(dot + 1);
-  const segments = handlerModule.split('/');
-  const moduleIsInside = !handlerModule.startsWith('/') && segments.every((segment) => /^[A-Za-z0-9_@.-]+$/.test(segment) && segment !== '.' && segment !== '..');
-  return dot > 0 && moduleIsInside && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handlerExport) ? { handlerModule, handlerExport } : undefined;
-}
-
-const handlerSchema = z.string({ error: HANDLER_EXPECTATION }).superRefine((handler, ctx) => {
-  if (handler.includes('${')) {
-    ctx.addIssue({ code: 'custom', message: 'expected a handler written out without ${…} variables (code is bundled before any stage is known)' });
-  } else if (splitHandler(handler) === undefined) {
-    ctx.addIssue({ code: 'custom', message: HANDLER_EXPECTATION });
-  }
-});
 
 function environmentSchema(phase: SchemaPhase): z.ZodType {
   const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name of letters, digits and underscores' });
@@ -57,19 +40,6 @@ function tableSchema(phase: SchemaPhase): z.ZodType {
     { key: orVariable(text('expected the name of the field that holds each item\'s key'), phase), name: orVariable(physicalName, phase).optional() },
     { error: 'expected a table: a mapping with key (and optionally name)' },
   );
-}
-
-function deploymentSchema(phase: SchemaPhase): z.ZodType {
-  const hook = orVariable(text('expected a handler like src/hooks.pre'), phase);
-  const deployment = z.looseObject(
-    {
-      strategy: orVariable(strategySchema, phase).optional(),
-      alarms: orVariable(z.array(z.record(z.string(), z.unknown(), { error: 'expected an alarm: a mapping' }), { error: 'expected a list of alarms' }), phase).optional(),
-      hooks: z.strictObject({ preTraffic: hook.optional(), postTraffic: hook.optional() }, { error: 'expected { preTraffic, postTraffic }' }).optional(),
-    },
-    { error: 'expected a mapping with strategy, alarms and hooks' },
-  );
-  return orVariable(deployment, phase);
 }
 
 export function serviceSchema(phase: SchemaPhase): z.ZodType {

@@ -1,6 +1,7 @@
 // The shapes the manifest layer hands to the rest of Sluice: an app manifest, and services whose variables
 // are resolved for one stage. Pure data; nothing here does I/O.
 import type { Document, LineCounter } from 'yaml';
+import type { RolloutPlanSpec } from './deployment-types.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ANY';
 
@@ -50,12 +51,26 @@ export interface TableSpec {
   key: string;
 }
 
-/** Deployment settings are validated by the manifest layer but interpreted by the engine's rollout code. */
+/** The `deployment:` block as written (validated); its meaning is in ResolvedService.rollout and .routing. */
 export interface DeploymentSpec {
   strategy?: unknown;
   alarms?: unknown[];
-  hooks?: { preTraffic?: string; postTraffic?: string };
+  hooks?: { preTraffic?: string; postTraffic?: string; timeout?: string | number };
   [key: string]: unknown;
+}
+
+/** The hooks that run as functions of the service (the confirm-promotion gate is an URL instead). */
+export type TrafficHook = 'preTraffic' | 'postTraffic';
+
+/** Handlers of the service's traffic hooks, by hook; a hook that is not written is absent. */
+export type HookHandlers = Partial<Record<TrafficHook, FunctionHandler>>;
+
+/** How the gateway picks between the old and the new versions during a rollout, beyond the weights. */
+export interface RoutingSpec {
+  /** `sticky: header:X-User` or `cookie:session`: the same key keeps the same version for the whole rollout. */
+  sticky?: { source: 'header' | 'cookie'; name: string };
+  /** `match: { header: X-Canary, value: "1" }`: such requests go to the new version whatever the weights. */
+  match?: { header: string; value: string };
 }
 
 export interface ResolvedService {
@@ -67,6 +82,15 @@ export interface ResolvedService {
   tables: Record<string, TableSpec>;
   outputs: Record<string, string>;
   deployment: DeploymentSpec;
+  /**
+   * The rollout the service asks for: the schedule of its `deployment.strategy` (AllAtOnce when none is
+   * written), its alarms with defaults applied, and its hooks. A stage's strategy and `--strategy` replace
+   * the schedule: the engine's `rolloutPlanFor` applies that precedence.
+   */
+  rollout: RolloutPlanSpec;
+  routing: RoutingSpec;
+  /** Handlers of the preTraffic/postTraffic hooks, deployed with the service like functions. */
+  hookHandlers: HookHandlers;
   /**
    * Property paths (e.g. `functions.submit.environment.API_KEY`) whose value contains a secret.
    * The engine encrypts those values at rest and masks them on the API.
@@ -83,6 +107,7 @@ export interface ProfileSpec {
 
 export interface StageSpec {
   profile: string;
+  /** As written (validated): a strategy name or mapping; `parseStrategy` turns it into a Schedule. */
   strategy?: unknown;
 }
 
@@ -169,6 +194,8 @@ export interface LoadedService {
   file: ManifestFile;
   /** Handlers by function name, so code can be bundled before a stage is chosen. */
   handlers: Record<string, FunctionHandler>;
+  /** Handlers of the rollout hooks (`deployment.hooks`), bundled with the functions before deploy. */
+  hookHandlers: HookHandlers;
 }
 
 /** The app manifest and its services, validated but not yet resolved for a stage. */

@@ -1,5 +1,6 @@
 // The /_sluice/* endpoints the control plane uses: health (open), reload and direct invoke (guarded by
-// the internal token, compared in constant time).
+// the internal token, compared in constant time). Direct invoke runs a live version by weight, or with
+// `versionId` exactly that version, routed or not (how hook functions run).
 
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,8 +28,15 @@ function tokenMatches(given: string | string[] | undefined, expected: string): b
 function parseInvokeRequest(body: unknown): InvokeRequest {
   const value = body as Record<string, unknown>;
   const missing = ['app', 'stage', 'service', 'function'].filter((k) => typeof value?.[k] !== 'string' || value[k] === '');
-  if (missing.length > 0) throw new SluiceError('INVALID_BODY', `The invoke request needs string fields ${missing.join(', ')}.`, { hint: 'Send {"app","stage","service","function","event"?}.' });
-  return { app: value.app as string, stage: value.stage as string, service: value.service as string, function: value.function as string, event: value.event };
+  const hint = 'Send {"app","stage","service","function","versionId"?,"event"?}.';
+  if (missing.length > 0) throw new SluiceError('INVALID_BODY', `The invoke request needs string fields ${missing.join(', ')}.`, { hint });
+  const versionId = value.versionId;
+  if (versionId !== undefined && (typeof versionId !== 'string' || versionId === '')) {
+    throw new SluiceError('INVALID_BODY', 'The invoke request\'s versionId must be a non-empty string when given.', { hint });
+  }
+  const request: InvokeRequest = { app: value.app as string, stage: value.stage as string, service: value.service as string, function: value.function as string, event: value.event };
+  if (versionId !== undefined) request.versionId = versionId;
+  return request;
 }
 
 export function createControlHandler(deps: ControlDependencies): (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void> {

@@ -1,26 +1,28 @@
-// The gateway's core without HTTP: the current routing generation, worker pools per live version,
+// The gateway's core without HTTP: the current routing generation, worker pools per routed version,
 // per-function concurrency, and the bookkeeping of every invocation (metrics, system log lines).
 // Reload reads the routing from the store, prepares the bundles, then swaps the route table in one
-// assignment; pools that left the routing drain and stop. In-flight invocations keep the pool they
-// started on.
+// assignment. Pools of versions that stay are kept warm (a weight change touches no worker); pools that
+// left the routing drain and stop, and come back if their version returns while they drain. In-flight
+// invocations keep the pool they started on. A store failure during reload leaves the previous table in
+// place. Versions invoked directly by id outside the routing (hook functions) get their own pools, dropped
+// once idle.
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SluiceError } from '../errors/index.js';
-import type { FunctionConfig } from '../store/types.js';
-import type { InvocationOutcome } from './function-worker.js';
-import { InvocationLogs, type LogOrigin } from './invocation-logs.js';
-import { MetricsRecorder, type InvocationResultKind } from './metrics-recorder.js';
-import { pickTarget, RouteTable, type FunctionDeployment, type VersionTarget } from './route-table.js';
+import { InvocationLogs } from './invocation-logs.js';
+import { invokeResult, outcomeLogLine, resultKind, type InvokeResult, type RuntimeOutcome } from './invocation-outcome.js';
+import { MetricsRecorder } from './metrics-recorder.js';
+import { functionKey, RouteTable, unroutedDeployment, type FunctionDeployment, type VersionTarget } from './route-table.js';
 import type { RuntimeStore } from './runtime-store.js';
-import { ArtifactCache } from './artifact-cache.js';
+import { ArtifactCache, ArtifactMissingError } from './artifact-cache.js';
+import { selectTarget } from './traffic-router.js';
 import { TableBridge } from './table-bridge.js';
 import { functionEnvironment } from './function-environment.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ErrorInfo, EventPayload, HttpRequestPayload } from './worker-protocol.js';
 
-/** What the gateway reports for an invocation, including its own refusals. */
-export type RuntimeOutcome = InvocationOutcome | { kind: 'throttled' };
+export type { InvokeResult, RuntimeOutcome } from './invocation-outcome.js';
 
 export interface InvocationReport {
   outcome: RuntimeOutcome;
@@ -34,18 +36,13 @@ export interface InvokeRequest {
   stage: string;
   service: string;
   function: string;
+  /**
+   * Runs exactly this version (it must be a version of the named function). Without it, a version of the
+   * `live` alias is picked by weight. The version need not be routed: hook functions are invoked this way.
+   */
+  versionId?: string;
   /** The event passed to the handler; `{}` when absent. */
   event?: unknown;
-}
-
-export interface InvokeResult {
-  requestId: string;
-  versionId: string;
-  versionNumber: number;
-  durationMs: number;
-  /** The handler's result as JSON would carry it. */
-  result?: unknown;
-  error?: { type: string; message: string };
 }
 
 export interface WorkerSettings {
@@ -71,16 +68,13 @@ interface ConcurrencyCounter {
   inFlight: number;
 }
 
-function resultKind(outcome: RuntimeOutcome): InvocationResultKind {
-  switch (outcome.kind) {
-    case 'throttled':
-      return 'throttle';
-    case 'http-response':
-    case 'result':
-      return 'success';
-    default:
-      return 'error';
-  }
+type PreparedModule = { url: string } | { error: ErrorInfo };
+
+/** A version invoked by id outside the routing, with its pool. */
+interface UnroutedVersion {
+  deployment: FunctionDeployment;
+  target: VersionTarget;
+  pool: WorkerPool;
 }
 
 export class FunctionRuntime {
@@ -89,8 +83,9 @@ export class FunctionRuntime {
   readonly metrics = new MetricsRecorder();
   private readonly pools = new Map<string, WorkerPool>();
   private readonly retiring = new Map<string, WorkerPool>();
+  private readonly unrouted = new Map<string, UnroutedVersion>();
   private readonly concurrency = new Map<string, ConcurrencyCounter>();
-  private modules = new Map<string, { url: string } | { error: ErrorInfo }>();
+  private modules = new Map<string, PreparedModule>();
   private readonly artifacts: ArtifactCache;
   private readonly tables: TableBridge;
   private reloadChain: Promise<unknown> = Promise.resolve();
@@ -107,6 +102,7 @@ export class FunctionRuntime {
     let count = 0;
     for (const pool of this.pools.values()) count += pool.workerCount;
     for (const pool of this.retiring.values()) count += pool.workerCount;
+    for (const { pool } of this.unrouted.values()) count += pool.workerCount;
     return count;
   }
 
@@ -120,18 +116,12 @@ export class FunctionRuntime {
   private async reloadNow(): Promise<number> {
     const snapshot = await this.options.store.loadRouting();
     const next = new RouteTable(snapshot);
-    const modules = new Map<string, { url: string } | { error: ErrorInfo }>();
+    const modules = new Map<string, PreparedModule>();
     const hashes = new Set<string>();
     for (const deployment of next.functions.values()) for (const target of deployment.targets) hashes.add(target.version.codeHash);
-    await Promise.all(
-      [...hashes].map(async (hash) => {
-        try {
-          modules.set(hash, { url: await this.artifacts.moduleUrl(hash) });
-        } catch (error) {
-          modules.set(hash, { error: { type: 'Sluice.ArtifactUnavailable', message: (error as Error).message } });
-        }
-      }),
-    );
+    // A store failure here rejects the reload (the previous table keeps serving); only a bundle the store
+    // does not have makes a version fail its calls.
+    await Promise.all([...hashes].map(async (hash) => modules.set(hash, await this.prepareModule(hash))));
     if (this.closed) return this.table.generation;
 
     const live = new Set<string>();
@@ -145,13 +135,42 @@ export class FunctionRuntime {
       this.pools.delete(key);
       this.retire(key, pool);
     }
+    // A version entering the routing keeps the warm workers it already has: from a direct invoke by id,
+    // or from a pool still draining because the version left the routing a moment ago.
+    for (const key of live) {
+      if (this.pools.has(key)) continue;
+      const unrouted = this.unrouted.get(key);
+      if (unrouted !== undefined && !unrouted.pool.broken) {
+        this.unrouted.delete(key);
+        this.pools.set(key, unrouted.pool);
+        continue;
+      }
+      const draining = this.retiring.get(key);
+      if (draining === undefined || draining.broken) continue;
+      this.retiring.delete(key);
+      draining.revive();
+      this.pools.set(key, draining);
+    }
     for (const [key, counter] of this.concurrency) if (counter.inFlight === 0 && !next.functions.has(key)) this.concurrency.delete(key);
     return next.generation;
   }
 
+  private async prepareModule(codeHash: string): Promise<PreparedModule> {
+    try {
+      return { url: await this.artifacts.moduleUrl(codeHash) };
+    } catch (error) {
+      if (error instanceof ArtifactMissingError) return { error: { type: 'Sluice.ArtifactUnavailable', message: error.message } };
+      throw error;
+    }
+  }
+
+  /** The version serving a request with these headers (undefined for events); undefined when none receives traffic. */
+  route(deployment: FunctionDeployment, rawHeaders: readonly string[] | undefined): VersionTarget | undefined {
+    return selectTarget(deployment.traffic, rawHeaders, this.options.random);
+  }
+
   /** Runs one invocation of the function; `done` receives how it ended. */
-  invoke(deployment: FunctionDeployment, payload: HttpRequestPayload | EventPayload, done: (report: InvocationReport) => void): void {
-    const target = pickTarget(deployment, this.options.random);
+  invoke(deployment: FunctionDeployment, target: VersionTarget, payload: HttpRequestPayload | EventPayload, done: (report: InvocationReport) => void): void {
     const config = target.version.config;
     const requestId = randomUUID();
     let counter = this.concurrency.get(deployment.key);
@@ -174,48 +193,33 @@ export class FunctionRuntime {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       const origin = target.origin;
       this.metrics.record(origin, resultKind(outcome), durationMs, this.options.now());
-      this.logOutcome(origin, requestId, outcome, config);
+      const line = outcomeLogLine(outcome, config);
+      if (line !== undefined) this.logs.add(origin, requestId, 'system', line);
       done({ outcome, requestId, target, durationMs });
     });
   }
 
-  /** Invokes the live version with an event, as `aws lambda invoke` does. */
-  invokeDirect(request: InvokeRequest): Promise<InvokeResult> {
-    const deployment = this.table.functions.get(`${request.app}/${request.stage}/${request.service}/${request.function}`);
-    if (deployment === undefined) {
-      return Promise.reject(
-        new SluiceError('FUNCTION_NOT_FOUND', `No live function ${request.function} in service ${request.service} of stage ${request.stage} (app ${request.app}).`),
-      );
+  /** Invokes a function with an event, as `aws lambda invoke` does: a live version by weight, or the version asked for. */
+  async invokeDirect(request: InvokeRequest): Promise<InvokeResult> {
+    const event = request.event === undefined ? {} : request.event;
+    const deployment = this.table.functions.get(functionKey(request.app, request.stage, request.service, request.function));
+    if (request.versionId === undefined) {
+      const target = deployment === undefined ? undefined : this.route(deployment, undefined);
+      if (deployment === undefined || target === undefined) {
+        throw new SluiceError('FUNCTION_NOT_FOUND', `No live function ${request.function} in service ${request.service} of stage ${request.stage} (app ${request.app}).`);
+      }
+      return this.invokeEvent(deployment, target, event);
     }
-    return this.invokeEvent(deployment, request.event === undefined ? {} : request.event);
+    const routed = deployment?.targets.find((t) => t.version.id === request.versionId);
+    if (deployment !== undefined && routed !== undefined) return this.invokeEvent(deployment, routed, event);
+    const unrouted = await this.unroutedVersion(request, request.versionId);
+    return this.invokeEvent(unrouted.deployment, unrouted.target, event);
   }
 
-  invokeEvent(deployment: FunctionDeployment, event: unknown): Promise<InvokeResult> {
+  invokeEvent(deployment: FunctionDeployment, target: VersionTarget, event: unknown): Promise<InvokeResult> {
     return new Promise((resolve) => {
-      this.invoke(deployment, { kind: 'event', event }, ({ outcome, requestId, target, durationMs }) => {
-        const result: InvokeResult = { requestId, versionId: target.version.id, versionNumber: target.version.number, durationMs };
-        switch (outcome.kind) {
-          case 'result':
-            result.result = JSON.parse(outcome.json);
-            break;
-          case 'handler-error':
-          case 'crashed':
-            result.error = { type: outcome.error.type, message: outcome.error.message };
-            break;
-          case 'timeout':
-            result.error = { type: 'Sandbox.Timedout', message: timeoutMessage(outcome.timeoutMs) };
-            break;
-          case 'throttled':
-            result.error = { type: 'TooManyRequestsException', message: `Rate exceeded: ${deployment.function} already runs ${target.version.config.concurrency} invocations (its concurrency).` };
-            break;
-          case 'malformed':
-            result.error = { type: 'Runtime.InvalidResponse', message: outcome.message };
-            break;
-          case 'http-response':
-            result.result = null;
-            break;
-        }
-        resolve(result);
+      this.invoke(deployment, target, { kind: 'event', event }, ({ outcome, requestId, durationMs }) => {
+        resolve(invokeResult(outcome, requestId, deployment, target, durationMs));
       });
     });
   }
@@ -226,28 +230,70 @@ export class FunctionRuntime {
   reapIdleWorkers(): void {
     const before = Date.now() - this.options.workers.idleMs;
     for (const pool of this.pools.values()) pool.reapIdle(before);
+    for (const [key, unrouted] of this.unrouted) {
+      if (unrouted.pool.inFlight === 0 && unrouted.pool.lastUsed < before) {
+        this.unrouted.delete(key);
+        void unrouted.pool.stop();
+      } else {
+        unrouted.pool.reapIdle(before);
+      }
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.pools.values(), ...this.retiring.values()];
+    const all = [...this.pools.values(), ...this.retiring.values(), ...[...this.unrouted.values()].map((u) => u.pool)];
     this.pools.clear();
     this.retiring.clear();
+    this.unrouted.clear();
     await Promise.all(all.map((pool) => pool.stop()));
   }
 
-  private poolFor(deployment: FunctionDeployment, target: VersionTarget): WorkerPool {
-    const existing = this.pools.get(target.poolKey) ?? this.retiring.get(target.poolKey);
-    if (existing !== undefined) return existing;
-    const pool = new WorkerPool(deployment, target, {
+  /** A version outside the routing, loaded from the store on first use and kept with its pool until idle. */
+  private async unroutedVersion(request: InvokeRequest, versionId: string): Promise<UnroutedVersion> {
+    const key = `${functionKey(request.app, request.stage, request.service, request.function)}@${versionId}`;
+    const cached = this.unrouted.get(key);
+    if (cached !== undefined && !cached.pool.broken) return cached;
+    const version = await this.options.store.getVersion(versionId);
+    if (version === undefined) {
+      throw new SluiceError('FUNCTION_NOT_FOUND', `No version ${versionId} exists.`, { hint: 'Invoke a version id a deployment published; `sluice info --stage NAME` shows the live ones.' });
+    }
+    if (version.app !== request.app || version.service !== request.service || version.function !== request.function) {
+      throw new SluiceError(
+        'FUNCTION_NOT_FOUND',
+        `Version ${versionId} belongs to function ${version.function} of service ${version.service} (app ${version.app}), not to ${request.function} of service ${request.service} (app ${request.app}).`,
+        { hint: 'Name the function the version was published for.' },
+      );
+    }
+    const module = await this.prepareModule(version.codeHash);
+    if (this.closed) throw new SluiceError('GATEWAY_UNAVAILABLE', 'The gateway is stopping.');
+    const raced = this.unrouted.get(key);
+    if (raced !== undefined && !raced.pool.broken) return raced;
+    if (raced !== undefined) void raced.pool.stop();
+    const deployment = unroutedDeployment(request.app, request.stage, request.service, request.function, version);
+    const target = deployment.targets[0];
+    const unrouted = { deployment, target, pool: this.createPool(deployment, target, module) };
+    this.unrouted.set(key, unrouted);
+    return unrouted;
+  }
+
+  private createPool(deployment: FunctionDeployment, target: VersionTarget, module: PreparedModule): WorkerPool {
+    return new WorkerPool(deployment, target, {
       workerUrl: this.options.workerUrl,
-      module: this.modules.get(target.version.codeHash) ?? { error: { type: 'Sluice.ArtifactUnavailable', message: `The bundle ${target.version.codeHash} was not prepared.` } },
+      module,
       env: this.environmentOf(deployment, target),
       invocationsPerWorker: this.options.workers.invocationsPerWorker,
       maxWorkers: this.options.workers.maxWorkersPerVersion,
       onLog: (line) => this.logs.add(target.origin, line.requestId, line.level, line.message),
       onTableCall: this.tableOperation,
     });
+  }
+
+  private poolFor(deployment: FunctionDeployment, target: VersionTarget): WorkerPool {
+    const existing = this.pools.get(target.poolKey) ?? this.unrouted.get(target.poolKey)?.pool ?? this.retiring.get(target.poolKey);
+    if (existing !== undefined) return existing;
+    const module = this.modules.get(target.version.codeHash) ?? { error: { type: 'Sluice.ArtifactUnavailable', message: `The bundle ${target.version.codeHash} was not prepared.` } };
+    const pool = this.createPool(deployment, target, module);
     if (this.table.functions.get(deployment.key)?.targets.some((t) => t.poolKey === target.poolKey) && !this.closed) {
       this.pools.set(target.poolKey, pool);
     } else {
@@ -269,25 +315,4 @@ export class FunctionRuntime {
     if ('error' in env) this.logs.add(target.origin, '', 'system', env.error.message);
     return env;
   }
-
-  private logOutcome(origin: LogOrigin, requestId: string, outcome: InvocationOutcome, config: FunctionConfig): void {
-    switch (outcome.kind) {
-      case 'timeout':
-        this.logs.add(origin, requestId, 'system', timeoutMessage(config.timeout * 1000));
-        break;
-      case 'crashed':
-        this.logs.add(origin, requestId, 'system', `${outcome.error.type}: ${outcome.error.message}`);
-        break;
-      case 'malformed':
-        this.logs.add(origin, requestId, 'system', `Invalid response for API Gateway: ${outcome.message}`);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-/** Lambda's own wording: `Task timed out after 6.00 seconds`. */
-export function timeoutMessage(timeoutMs: number): string {
-  return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
 }

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { table } from './tables-client.js';
 import { startTestGateway, type GatewayHarness } from './testing/gateway-harness.js';
+import { seededRandom } from './testing/seeded-random.js';
 import type { MemoryRuntimeStore } from './testing/memory-runtime-store.js';
 
 const APP = { app: 'shop', stage: 'dev', service: 'api' };
@@ -89,6 +90,50 @@ describe('control endpoints', () => {
   });
 });
 
+describe('invoking a given version', () => {
+  const versionCode = (label: string) => `export const handler = async (event, context) => ({ label: '${label}', version: context.functionVersion, event });`;
+
+  it('runs exactly the version asked for, routed or not, loading an unrouted one once', async () => {
+    const h = await start((store) => store.publish({ ...APP, function: 'sum', code: versionCode('v1') }));
+    const v1 = [...h.store.versions.values()][0];
+    const v2 = h.store.createVersion({ ...APP, function: 'sum', code: versionCode('v2') });
+    const hook = h.store.createVersion({ ...APP, function: 'checkSum', code: versionCode('hook') });
+    const getVersion = vi.spyOn(h.store, 'getVersion');
+    const invoke = (body: unknown) =>
+      h.request('/_sluice/invoke', { method: 'POST', headers: { 'x-sluice-internal-token': h.token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    for (let i = 0; i < 3; i++) {
+      const ran = await (await invoke({ ...APP, function: 'checkSum', versionId: hook.id, event: { n: i } })).json();
+      expect(ran).toMatchObject({ versionId: hook.id, versionNumber: 1, result: { label: 'hook', event: { n: i } } });
+    }
+    expect(getVersion).toHaveBeenCalledTimes(1);
+    expect(await (await invoke({ ...APP, function: 'sum', versionId: v2.id })).json()).toMatchObject({ versionId: v2.id, versionNumber: 2, result: { label: 'v2', version: '2' } });
+    expect(await (await invoke({ ...APP, function: 'sum', versionId: v1.id })).json()).toMatchObject({ versionNumber: 1, result: { label: 'v1' } });
+    expect(await (await invoke({ ...APP, function: 'sum' })).json()).toMatchObject({ versionNumber: 1, result: { label: 'v1' } });
+    expect(getVersion).toHaveBeenCalledTimes(2);
+    expect(await h.gateway.invoke({ ...APP, function: 'checkSum', versionId: hook.id })).toMatchObject({ result: { label: 'hook', event: {} } });
+
+    const unknown = await invoke({ ...APP, function: 'sum', versionId: 'f'.repeat(64) });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).code).toBe('FUNCTION_NOT_FOUND');
+    const elsewhere = await invoke({ ...APP, function: 'sum', versionId: hook.id });
+    expect(elsewhere.status).toBe(404);
+    expect((await elsewhere.json()).message).toMatch(/belongs to function checkSum/);
+    expect((await invoke({ ...APP, function: 'sum', versionId: 42 })).status).toBe(400);
+  });
+
+  it('stops the workers of an unrouted version once idle, and loads it again when asked', async () => {
+    const h = await start((store) => store.publish({ ...APP, function: 'sum', code: versionCode('v1') }), { workers: { idleMs: 50 } });
+    const hook = h.store.createVersion({ ...APP, function: 'checkSum', code: versionCode('hook') });
+    const getVersion = vi.spyOn(h.store, 'getVersion');
+    expect(await h.gateway.invoke({ ...APP, function: 'checkSum', versionId: hook.id })).toMatchObject({ result: { label: 'hook' } });
+    expect(getVersion).toHaveBeenCalledTimes(1);
+    await expect.poll(async () => (await (await h.request('/_sluice/health')).json()).workers).toBe(0);
+    expect(await h.gateway.invoke({ ...APP, function: 'checkSum', versionId: hook.id })).toMatchObject({ result: { label: 'hook' } });
+    expect(getVersion).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('routing generations', () => {
   it('finishes in-flight requests on the old version, serves the new one, then stops the old workers', async () => {
     const releaseFile = join(await mkdtemp(join(tmpdir(), 'sluice-release-')), 'release');
@@ -118,7 +163,7 @@ describe('routing generations', () => {
       const v1 = store.createVersion({ ...APP, function: 'f', code: versionHandler('v1'), config });
       const v2 = store.createVersion({ ...APP, function: 'f', code: versionHandler('v2'), config });
       store.setLive(APP.app, APP.stage, APP.service, 'f', [{ versionId: v1.id, weight: 75 }, { versionId: v2.id, weight: 25 }]);
-    });
+    }, { random: seededRandom(5) });
     const bodies = await Promise.all(Array.from({ length: 400 }, () => h.request('/shop/dev/api/v').then((r) => r.text())));
     const v2 = bodies.filter((b) => b === 'v2').length;
     expect(bodies.filter((b) => b === 'v1').length + v2).toBe(400);

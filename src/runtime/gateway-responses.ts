@@ -1,9 +1,14 @@
 // How the gateway answers over HTTP: a function's own response as it returned it, and the gateway's
 // refusals and failures. Failures that mirror API Gateway/Lambda keep their wording (500 Internal Server
 // Error, 429 Too Many Requests); failures the gateway diagnoses carry Sluice's `{code, message, hint}`.
+// Every answer of a function carries `x-sluice-request-id` and `x-sluice-version` (the version number that
+// served it), so a traffic split can be observed from outside.
 
 import type { ServerResponse } from 'node:http';
-import type { RuntimeOutcome } from './function-runtime.js';
+import type { RuntimeOutcome } from './invocation-outcome.js';
+import type { FunctionDeployment, VersionTarget } from './route-table.js';
+
+export const VERSION_HEADER = 'x-sluice-version';
 
 const JSON_HEADERS = ['content-type', 'application/json'];
 
@@ -17,21 +22,28 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
   res.end(text);
 }
 
-export function sendOutcome(res: ServerResponse, outcome: RuntimeOutcome, requestId: string, functionLabel: string, timeoutSeconds: number): void {
-  const idHeader = ['x-sluice-request-id', requestId];
-  switch (outcome.kind) {
-    case 'http-response': {
-      const headers = outcome.headers;
-      headers.push('x-sluice-request-id', requestId);
-      try {
-        res.writeHead(outcome.statusCode, headers);
-      } catch (error) {
-        sendJson(res, 502, invalidResponse(`The function returned a header Node cannot send: ${(error as Error).message}`), idHeader);
-        return;
-      }
-      res.end(outcome.body);
+export function sendOutcome(res: ServerResponse, outcome: RuntimeOutcome, requestId: string, deployment: FunctionDeployment, target: VersionTarget): void {
+  if (outcome.kind === 'http-response') {
+    const headers = outcome.headers;
+    headers.push('x-sluice-request-id', requestId, VERSION_HEADER, target.versionHeader);
+    try {
+      res.writeHead(outcome.statusCode, headers);
+    } catch (error) {
+      sendJson(res, 502, invalidResponse(`The function returned a header Node cannot send: ${(error as Error).message}`), ['x-sluice-request-id', requestId, VERSION_HEADER, target.versionHeader]);
       return;
     }
+    res.end(outcome.body);
+    return;
+  }
+  sendFailure(res, outcome, requestId, deployment, target);
+}
+
+/** Everything but a function's own response: off the hot path, so labels are built here. */
+function sendFailure(res: ServerResponse, outcome: Exclude<RuntimeOutcome, { kind: 'http-response' }>, requestId: string, deployment: FunctionDeployment, target: VersionTarget): void {
+  const idHeader = ['x-sluice-request-id', requestId, VERSION_HEADER, target.versionHeader];
+  const functionLabel = `${deployment.service}.${deployment.function} (version ${target.version.number}, stage ${deployment.stage})`;
+  const timeoutSeconds = target.version.config.timeout;
+  switch (outcome.kind) {
     case 'result':
       // An event invocation reached through HTTP cannot happen; answer as API Gateway would.
       sendJson(res, 200, JSON.parse(outcome.json), idHeader);

@@ -2,18 +2,24 @@
 // `/{app}/{stage}/{service}/…` to the live versions of functions, plus the `/_sluice/*` control endpoints
 // the control plane uses. It reads what to serve from the store, reloading when told to and, as a
 // fallback, when the store's routing generation changes. Logs and metrics are flushed in batches.
+// It needs nothing from the control plane (a separate process that may be down or restarting): routing,
+// bundles and versions come from the store. When the store itself fails (a PostgreSQL restart), the last
+// routing keeps serving, logs and metrics wait in bounded buffers, polling and flushing retry every tick,
+// and each episode is reported once.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createControlHandler } from './control-endpoints.js';
 import { FunctionRuntime, type InvokeRequest, type InvokeResult, type WorkerSettings } from './function-runtime.js';
+import { FailureEpisodes } from './failure-episodes.js';
 import { sendJson, sendOutcome } from './gateway-responses.js';
 import { LOCAL_ACCOUNT_ID } from './http-event.js';
 import { readBody, tooLarge } from './request-body.js';
-import type { RouteMatch } from './route-table.js';
+import type { FunctionDeployment, RouteMatch } from './route-table.js';
 import type { RuntimeStore } from './runtime-store.js';
 import { ScheduleRunner, type ScheduleTick } from './schedule-runner.js';
+import { TelemetryFlusher } from './telemetry-flusher.js';
 import { resolveWorkerUrl } from './worker-file.js';
 
 export interface GatewayOptions {
@@ -32,11 +38,16 @@ export interface GatewayOptions {
   /** Logs and metrics flush interval. Default 500 ms. */
   flushIntervalMs?: number;
   now?: () => number;
-  /** Weighted version choice; [0, 1). Default Math.random. */
+  /** Weighted version choice for requests without a sticky key or match; [0, 1). Default Math.random. */
   random?: () => number;
   workers?: WorkerSettings;
-  /** Problems of the gateway itself (store unreachable, flush failed). Default: console.error. */
+  /**
+   * Problems of the gateway itself (store unreachable, flush failed). A failure that repeats every poll or
+   * flush tick is reported once per episode. Default: console.error.
+   */
   onError?: (error: unknown, during: string) => void;
+  /** The end of such an episode, with how many attempts failed. Default: console.error. */
+  onRecovered?: (during: string, failedAttempts: number) => void;
 }
 
 export interface Gateway {
@@ -44,9 +55,21 @@ export interface Gateway {
   port: number;
   /** Reloads the routing from the store; resolves with the generation now served. */
   reload(): Promise<number>;
-  /** Invokes the live version of a function directly, like `aws lambda invoke`. */
+  /** Invokes a function directly, like `aws lambda invoke`: a live version by weight, or `versionId` exactly. */
   invoke(request: InvokeRequest): Promise<InvokeResult>;
   close(): Promise<void>;
+}
+
+/** Reading the routing failed (polling the generation or reloading); the last routing keeps serving. */
+export const READING_ROUTING = 'reading the routing from the store (the last routing keeps serving)';
+
+/** A function whose only versions are reachable through match rules (a new function before its traffic). */
+function noTraffic(res: ServerResponse, pathname: string, deployment: FunctionDeployment): void {
+  sendJson(res, 404, {
+    code: 'NOT_FOUND',
+    message: `No function answers ${pathname}: ${deployment.function} of service ${deployment.service} receives no traffic yet.`,
+    hint: 'A rollout in progress sends traffic to it once its pre-traffic checks pass; `sluice rollout status` shows where it is.',
+  });
 }
 
 function notFound(res: ServerResponse, pathname: string): void {
@@ -60,6 +83,9 @@ function notFound(res: ServerResponse, pathname: string): void {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error: unknown, during: string) => console.error(`[sluice gateway] ${during}:`, error));
+  const onRecovered =
+    options.onRecovered ?? ((during: string, failedAttempts: number) => console.error(`[sluice gateway] ${during}: the store answers again after ${failedAttempts} failed attempts`));
+  const episodes = new FailureEpisodes(onError, onRecovered);
   const runtime = new FunctionRuntime({
     store: options.store,
     decryptSecret: options.decryptSecret,
@@ -83,7 +109,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   function runSchedule(tick: ScheduleTick): void {
     const deployment = runtime.table.functions.get(tick.functionKey);
-    if (deployment === undefined) return;
+    const target = deployment === undefined ? undefined : runtime.route(deployment, undefined);
+    if (deployment === undefined || target === undefined) return;
     const at = now();
     const event =
       tick.schedule.input !== undefined
@@ -99,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             resources: [`arn:aws:events:local:${LOCAL_ACCOUNT_ID}:rule/${tick.ruleName}`],
             detail: {},
           };
-    void runtime.invokeEvent(deployment, event);
+    void runtime.invokeEvent(deployment, target, event);
   }
 
   let reloadsInFlight = 0;
@@ -108,18 +135,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       const generation = await runtime.reload();
       schedules.reconcile(runtime.table);
+      episodes.succeeded(READING_ROUTING);
       return generation;
     } finally {
       reloadsInFlight--;
     }
   }
 
-  function serveFunction(req: IncomingMessage, res: ServerResponse, match: RouteMatch, rawQueryString: string): void {
+  function serveFunction(req: IncomingMessage, res: ServerResponse, match: RouteMatch, pathname: string, rawQueryString: string): void {
     readBody(req, (body) => {
       if (body === 'too-large') return tooLarge(res);
       const deployment = match.target.deployment;
+      const target = runtime.route(deployment, req.rawHeaders);
+      if (target === undefined) return noTraffic(res, pathname, deployment);
       runtime.invoke(
         deployment,
+        target,
         {
           kind: 'http',
           method: req.method ?? 'GET',
@@ -133,9 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           protocol: `HTTP/${req.httpVersion}`,
           timeEpoch: now(),
         },
-        ({ outcome, requestId, target }) => {
-          sendOutcome(res, outcome, requestId, `${deployment.service}.${deployment.function} (version ${target.version.number}, stage ${deployment.stage})`, target.version.config.timeout);
-        },
+        ({ outcome, requestId }) => sendOutcome(res, outcome, requestId, deployment, target),
       );
     });
   }
@@ -156,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       notFound(res, pathname);
       return;
     }
-    serveFunction(req, res, lookup.match, q === -1 ? '' : url.slice(q + 1));
+    serveFunction(req, res, lookup.match, pathname, q === -1 ? '' : url.slice(q + 1));
   });
   server.keepAliveTimeout = 65_000;
 
@@ -170,42 +199,30 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const port = (server.address() as AddressInfo).port;
 
+  // One poll at a time: a store that hangs (a connection waiting on a restarting PostgreSQL) must not
+  // pile up a query per tick.
+  let polling = false;
   const pollTimer = setInterval(() => {
-    if (reloadsInFlight > 0) return;
-    options.store.getRoutingGeneration().then(
-      (generation) => {
-        if (generation !== runtime.table.generation && reloadsInFlight === 0) reload().catch((error: unknown) => onError(error, 'reload'));
-      },
-      (error: unknown) => onError(error, 'polling the routing generation'),
-    );
+    if (polling || reloadsInFlight > 0) return;
+    polling = true;
+    options.store
+      .getRoutingGeneration()
+      .then(async (generation) => {
+        if (generation !== runtime.table.generation && reloadsInFlight === 0) await reload();
+        else episodes.succeeded(READING_ROUTING);
+      })
+      .catch((error: unknown) => episodes.failed(READING_ROUTING, error))
+      .finally(() => {
+        polling = false;
+      });
   }, options.pollIntervalMs ?? 1000);
   pollTimer.unref();
 
-  let flushing: Promise<void> | undefined;
-  function flush(): Promise<void> {
-    if (flushing) return flushing;
-    const logs = runtime.logs.take();
-    const metrics = runtime.metrics.take();
-    if (logs.length === 0 && metrics.length === 0) return Promise.resolve();
-    flushing = (async () => {
-      try {
-        if (logs.length > 0) await options.store.appendLogs(logs);
-      } catch (error) {
-        onError(error, `writing ${logs.length} log lines`);
-      }
-      try {
-        if (metrics.length > 0) await options.store.addMetrics(metrics);
-      } catch (error) {
-        onError(error, `writing ${metrics.length} metric samples`);
-      }
-    })().finally(() => {
-      flushing = undefined;
-    });
-    return flushing;
-  }
-  const flushTimer = setInterval(() => void flush(), options.flushIntervalMs ?? 500);
+  const telemetry = new TelemetryFlusher(options.store, runtime.logs, runtime.metrics, episodes, onError);
+  const flushTimer = setInterval(() => void telemetry.flush(), options.flushIntervalMs ?? 500);
   flushTimer.unref();
-  const reapTimer = setInterval(() => runtime.reapIdleWorkers(), 30_000);
+  const idleMs = options.workers?.idleMs ?? 10 * 60_000;
+  const reapTimer = setInterval(() => runtime.reapIdleWorkers(), Math.max(10, Math.min(30_000, idleMs)));
   reapTimer.unref();
 
   let closing: Promise<void> | undefined;
@@ -226,8 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await runtime.close();
         server.closeAllConnections();
         await stopped;
-        await flushing;
-        await flush();
+        await telemetry.drain();
       })();
       return closing;
     },

@@ -1,7 +1,8 @@
 // Buffers function log lines (captured console output and the gateway's own system lines) and writes
 // them to the store in batches, every flush interval: never one write per request. The buffer is bounded
-// so a handler that logs in a loop cannot exhaust the gateway's memory; what is dropped is counted and
-// reported as one system line.
+// so a handler that logs in a loop, or a store that is down for a while, cannot exhaust the gateway's
+// memory; what is dropped is counted and reported as one system line per function version. Lines a
+// failed write gives back go in front of the newer ones, in order, within the same bound.
 
 import type { LogEntry, LogLevel } from '../store/types.js';
 
@@ -29,14 +30,26 @@ export class InvocationLogs {
 
   add(origin: LogOrigin, requestId: string, level: LogLevel, message: string, ts = this.now()): void {
     if (this.buffer.length >= MAX_BUFFERED_LOG_LINES) {
-      const key = `${origin.app}/${origin.stage}/${origin.service}/${origin.function}@${origin.versionId}`;
-      const entry = this.dropped.get(key);
-      if (entry) entry.count++;
-      else this.dropped.set(key, { origin, count: 1 });
+      this.countDropped(origin);
       return;
     }
     const text = message.length > MAX_LOG_MESSAGE_CHARS ? `${message.slice(0, MAX_LOG_MESSAGE_CHARS)}… [truncated ${message.length - MAX_LOG_MESSAGE_CHARS} characters]` : message;
     this.buffer.push({ ts, app: origin.app, stage: origin.stage, service: origin.service, function: origin.function, versionId: origin.versionId, requestId, level, message: text });
+  }
+
+  /**
+   * Gives back lines a write failed to store, to be taken again before the newer ones. Past the bound the
+   * newest lines are dropped, as add() drops them when the buffer is full.
+   */
+  putBack(entries: LogEntry[]): void {
+    if (entries.length === 0) return;
+    const merged = entries.concat(this.buffer);
+    for (let i = MAX_BUFFERED_LOG_LINES; i < merged.length; i++) {
+      const e = merged[i];
+      this.countDropped({ app: e.app, stage: e.stage, service: e.service, function: e.function, versionId: e.versionId });
+    }
+    if (merged.length > MAX_BUFFERED_LOG_LINES) merged.length = MAX_BUFFERED_LOG_LINES;
+    this.buffer = merged;
   }
 
   /** Takes everything buffered (and a line per function whose lines were dropped). */
@@ -48,5 +61,12 @@ export class InvocationLogs {
     }
     this.dropped.clear();
     return entries;
+  }
+
+  private countDropped(origin: LogOrigin): void {
+    const key = `${origin.app}/${origin.stage}/${origin.service}/${origin.function}@${origin.versionId}`;
+    const entry = this.dropped.get(key);
+    if (entry) entry.count++;
+    else this.dropped.set(key, { origin, count: 1 });
   }
 }

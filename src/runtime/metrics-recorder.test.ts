@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS_MS } from '../store/types.js';
-import { durationBucket, MetricsRecorder } from './metrics-recorder.js';
+import { durationBucket, MAX_PENDING_METRIC_SAMPLES, MetricsRecorder } from './metrics-recorder.js';
 
 const origin = { app: 'a', stage: 's', service: 'svc', function: 'f', versionId: 'v1' };
 
@@ -31,5 +31,26 @@ describe('MetricsRecorder', () => {
     expect(durationBucket(1)).toBe(1);
     expect(durationBucket(19.9)).toBe(4);
     expect(durationBucket(1e9)).toBe(DURATION_BUCKETS_MS.length - 1);
+  });
+
+  it('takes samples given back before newer ones, dropping the oldest past the bound', () => {
+    const recorder = new MetricsRecorder();
+    recorder.record(origin, 'success', 1, 1_000);
+    const failed = recorder.take();
+    recorder.record(origin, 'success', 1, 2_000);
+    recorder.putBack(failed);
+    expect(recorder.take().map((s) => s.bucket)).toEqual([1_000, 2_000]);
+    expect(recorder.takeDropped()).toBe(0);
+
+    for (let second = 0; second < MAX_PENDING_METRIC_SAMPLES + 10; second++) recorder.record(origin, 'success', 1, second * 1000);
+    const many = recorder.take();
+    recorder.record(origin, 'success', 1, 1e9);
+    recorder.putBack(many);
+    const kept = recorder.take();
+    expect(kept).toHaveLength(MAX_PENDING_METRIC_SAMPLES);
+    expect(kept[0].bucket).toBe(11_000);
+    expect(kept[kept.length - 1].bucket).toBe(1e9);
+    expect(recorder.takeDropped()).toBe(11);
+    expect(recorder.takeDropped()).toBe(0);
   });
 });

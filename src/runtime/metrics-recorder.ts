@@ -1,8 +1,13 @@
 // Aggregates invocation metrics in memory per function version and one-second bucket, and hands them
 // out as MetricSamples for one batched `addMetrics` per flush interval. Pure: the caller passes times.
+// Samples a failed write gives back wait for the next flush, within a bound: past it the oldest are
+// dropped (and counted), because a rollout's analysis reads the most recent seconds.
 
 import { DURATION_BUCKETS_MS, type MetricSample } from '../store/types.js';
 import type { LogOrigin } from './invocation-logs.js';
+
+/** Samples kept while the store does not take them: about 30 minutes of 10 busy versions. */
+export const MAX_PENDING_METRIC_SAMPLES = 20_000;
 
 export type InvocationResultKind = 'success' | 'error' | 'throttle';
 
@@ -24,6 +29,7 @@ export class MetricsRecorder {
   private pending: MetricSample[] = [];
   /** Incremented by take(): a series holding a sample from before starts a new one. */
   private takes = 0;
+  private droppedSamples = 0;
 
   record(origin: LogOrigin, kind: InvocationResultKind, durationMs: number, at: number): void {
     const bucket = at - (at % 1000);
@@ -46,6 +52,25 @@ export class MetricsRecorder {
 
   get size(): number {
     return this.pending.length;
+  }
+
+  /** Gives back samples a write failed to store; they are taken again, before the newer ones. */
+  putBack(samples: MetricSample[]): void {
+    if (samples.length === 0) return;
+    const merged = samples.concat(this.pending);
+    const excess = merged.length - MAX_PENDING_METRIC_SAMPLES;
+    if (excess > 0) {
+      merged.splice(0, excess);
+      this.droppedSamples += excess;
+    }
+    this.pending = merged;
+  }
+
+  /** Samples dropped by putBack since the last call. */
+  takeDropped(): number {
+    const dropped = this.droppedSamples;
+    this.droppedSamples = 0;
+    return dropped;
   }
 
   /** Takes every sample aggregated so far; the store sums samples that share a version and bucket. */

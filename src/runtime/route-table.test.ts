@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../manifest/types.js';
 import type { RoutingSnapshot, VersionRecord } from '../store/types.js';
-import { pickTarget, RouteTable, toRouterPath } from './route-table.js';
+import { RouteTable, toRouterPath } from './route-table.js';
 import { functionConfig } from './testing/memory-runtime-store.js';
 
 function version(fn: string, id: string, routes: Array<[HttpEvent['method'], string]>): VersionRecord {
@@ -26,12 +26,12 @@ function table(): RouteTable {
         stage: 'dev',
         service: 'api',
         functions: [
-          { name: 'catchAll', targets: [{ weight: 100, version: version('catchAll', 'v-all', [['ANY', '/{proxy+}']]) }] },
-          { name: 'getItem', targets: [{ weight: 100, version: version('getItem', 'v-get', [['GET', '/items/{id}']]) }] },
-          { name: 'special', targets: [{ weight: 100, version: version('special', 'v-special', [['GET', '/items/special']]) }] },
-          { name: 'anyItem', targets: [{ weight: 100, version: version('anyItem', 'v-any', [['ANY', '/items/{id}']]) }] },
-          { name: 'root', targets: [{ weight: 100, version: version('root', 'v-root', [['GET', '/']]) }] },
-          { name: 'files', targets: [{ weight: 100, version: version('files', 'v-files', [['GET', '/files/{path+}']]) }] },
+          { name: 'catchAll', targets: [{ weight: 100, version: version('catchAll', 'v-all', [['ANY', '/{proxy+}']]) }], rules: {} },
+          { name: 'getItem', targets: [{ weight: 100, version: version('getItem', 'v-get', [['GET', '/items/{id}']]) }], rules: {} },
+          { name: 'special', targets: [{ weight: 100, version: version('special', 'v-special', [['GET', '/items/special']]) }], rules: {} },
+          { name: 'anyItem', targets: [{ weight: 100, version: version('anyItem', 'v-any', [['ANY', '/items/{id}']]) }], rules: {} },
+          { name: 'root', targets: [{ weight: 100, version: version('root', 'v-root', [['GET', '/']]) }], rules: {} },
+          { name: 'files', targets: [{ weight: 100, version: version('files', 'v-files', [['GET', '/files/{path+}']]) }], rules: {} },
         ],
       },
     ],
@@ -65,21 +65,33 @@ describe('RouteTable', () => {
     expect(routed('POST', '/shop/dev/api')).toBe('no-route');
   });
 
-  it('converts API Gateway path syntax', () => {
-    expect(toRouterPath('/items/{id}/parts/{proxy+}')).toBe('/items/:id/parts/:proxy{.+}');
+  it('routes to weighted versions and to weight-0 versions a match rule names, and drops other weight-0 versions', () => {
+    const old = { ...version('f', 'v-old', [['GET', '/items']]), number: 1 };
+    const next = { ...version('f', 'v-new', [['GET', '/items'], ['GET', '/items/new-route']]), number: 2 };
+    const gone = { ...version('f', 'v-gone', [['GET', '/gone']]), number: 3 };
+    const services = (fns: RoutingSnapshot['services'][number]['functions']): RoutingSnapshot => ({ generation: 1, services: [{ app: 'shop', stage: 'dev', service: 'api', functions: fns }] });
+    const pinned = new RouteTable(
+      services([
+        {
+          name: 'f',
+          targets: [{ weight: 100, version: old }, { weight: 0, version: next }, { weight: 0, version: gone }],
+          rules: { match: [{ header: 'X-Sluice-Pin', value: 't', versionId: 'v-new' }] },
+        },
+      ]),
+    );
+    const deployment = pinned.functions.get('shop/dev/api/f')!;
+    expect(deployment.targets.map((t) => t.version.id)).toEqual(['v-old', 'v-new']);
+    expect(deployment.traffic.weighted.map((t) => t.version.id)).toEqual(['v-old']);
+    expect(deployment.traffic.match).toMatchObject([{ header: 'x-sluice-pin', value: 't', target: { version: { id: 'v-new' } } }]);
+    expect(pinned.versionCount).toBe(2);
+    expect(pinned.lookup('GET', '/shop/dev/api/items/new-route').found).toBe(true);
+    expect(pinned.lookup('GET', '/shop/dev/api/gone').found).toBe(false);
+
+    const unrouted = new RouteTable(services([{ name: 'f', targets: [{ weight: 0, version: old }], rules: {} }]));
+    expect(unrouted.functions.size).toBe(0);
   });
 
-  it('picks versions by weight', () => {
-    const deployment = {
-      key: 'k', app: 'a', stage: 's', service: 'x', function: 'f', totalWeight: 100,
-      targets: [
-        { weight: 90, version: version('f', 'old', []), poolKey: 'old', origin: { app: 'a', stage: 's', service: 'x', function: 'f', versionId: 'old' } },
-        { weight: 10, version: version('f', 'new', []), poolKey: 'new', origin: { app: 'a', stage: 's', service: 'x', function: 'f', versionId: 'new' } },
-      ],
-    };
-    expect(pickTarget(deployment, () => 0).version.id).toBe('old');
-    expect(pickTarget(deployment, () => 0.899).version.id).toBe('old');
-    expect(pickTarget(deployment, () => 0.9).version.id).toBe('new');
-    expect(pickTarget(deployment, () => 0.999999).version.id).toBe('new');
+  it('converts API Gateway path syntax', () => {
+    expect(toRouterPath('/items/{id}/parts/{proxy+}')).toBe('/items/:id/parts/:proxy{.+}');
   });
 });

@@ -1,6 +1,9 @@
 // Compiles a RoutingSnapshot into what the gateway consults per request: services by `{app}/{stage}/{service}`,
-// each with a router over its functions' `http` events, and per function the weighted versions of its
-// `live` alias. Built whole at reload and swapped in one assignment, so a request sees one generation.
+// each with a router over its functions' `http` events, and per function the versions of its `live` alias
+// compiled for selection (traffic-router.ts). Built whole at reload and swapped in one assignment, so a
+// request sees one generation. A function routes to its versions with weight > 0 and to those its match
+// rules name (at weight 0: reachable only through the rule); a version at weight 0 that no rule names has
+// left the routing and its workers drain.
 // Routes are registered most specific first (static segments before parameters before a greedy `{x+}`,
 // a method before ANY) because hono's TrieRouter returns matches in registration order.
 
@@ -8,10 +11,13 @@ import { TrieRouter } from 'hono/router/trie-router';
 import type { HttpEvent } from '../manifest/types.js';
 import type { RoutingSnapshot, VersionRecord } from '../store/types.js';
 import type { LogOrigin } from './invocation-logs.js';
+import { compileTraffic, type TrafficPlan } from './traffic-router.js';
 
 export interface VersionTarget {
   weight: number;
   version: VersionRecord;
+  /** The `x-sluice-version` response header: the version number, as a string made once. */
+  versionHeader: string;
   /** Who logs and metrics are attributed to; one object per target, reused for every invocation. */
   origin: LogOrigin;
   /** Identity of the worker pool serving this version on this stage. */
@@ -25,8 +31,9 @@ export interface FunctionDeployment {
   stage: string;
   service: string;
   function: string;
+  /** Every version the function routes to (weighted ones first, then those only match rules reach). */
   targets: VersionTarget[];
-  totalWeight: number;
+  traffic: TrafficPlan;
 }
 
 export interface RouteTarget {
@@ -52,6 +59,30 @@ interface CompiledService {
 
 export function functionKey(app: string, stage: string, service: string, fn: string): string {
   return `${app}/${stage}/${service}/${fn}`;
+}
+
+export function versionTarget(app: string, stage: string, service: string, fn: string, weight: number, version: VersionRecord): VersionTarget {
+  return {
+    weight,
+    version,
+    versionHeader: String(version.number),
+    origin: { app, stage, service, function: fn, versionId: version.id },
+    poolKey: `${functionKey(app, stage, service, fn)}@${version.id}`,
+  };
+}
+
+/** A function serving one version outside the routing (a direct invoke by version id). */
+export function unroutedDeployment(app: string, stage: string, service: string, fn: string, version: VersionRecord): FunctionDeployment {
+  const target = versionTarget(app, stage, service, fn, 0, version);
+  return {
+    key: functionKey(app, stage, service, fn),
+    app,
+    stage,
+    service,
+    function: fn,
+    targets: [target],
+    traffic: { weighted: [], totalWeight: 0, match: [], sticky: undefined },
+  };
 }
 
 /** Path syntax of API Gateway (`{id}`, `{proxy+}`) in hono's (`:id`, `:proxy{.+}`). */
@@ -82,15 +113,13 @@ export class RouteTable {
     this.generation = snapshot.generation;
     for (const routed of snapshot.services) {
       const routes: Array<{ event: HttpEvent; target: RouteTarget }> = [];
+      const serviceKey = `${routed.app}/${routed.stage}/${routed.service}`;
       for (const fn of routed.functions) {
-        const targets = fn.targets
-          .filter((t) => t.weight > 0)
-          .map((t) => ({
-            weight: t.weight,
-            version: t.version,
-            origin: { app: routed.app, stage: routed.stage, service: routed.service, function: fn.name, versionId: t.version.id },
-            poolKey: `${functionKey(routed.app, routed.stage, routed.service, fn.name)}@${t.version.id}`,
-          }));
+        const all = fn.targets.map((t) => versionTarget(routed.app, routed.stage, routed.service, fn.name, t.weight, t.version));
+        // `?? {}`: a store written before rules existed still routes by weights alone.
+        const traffic = compileTraffic(serviceKey, all, fn.rules ?? {});
+        const matchOnly = all.filter((t) => t.weight <= 0 && traffic.match.some((m) => m.target === t));
+        const targets = [...traffic.weighted, ...matchOnly];
         if (targets.length === 0) continue;
         const deployment: FunctionDeployment = {
           key: functionKey(routed.app, routed.stage, routed.service, fn.name),
@@ -99,11 +128,12 @@ export class RouteTable {
           service: routed.service,
           function: fn.name,
           targets,
-          totalWeight: targets.reduce((sum, t) => sum + t.weight, 0),
+          traffic,
         };
         this.functions.set(deployment.key, deployment);
         // Routes come from the versions' configs; during a canary two versions may declare different
-        // events, and a route exists while any live version declares it.
+        // events, and a route exists while any routed version declares it (a pinned call must reach a
+        // route only the new version has; unpinned requests on it go to the weighted versions).
         const seen = new Set<string>();
         for (const target of targets) {
           for (const event of target.version.config.events) {
@@ -118,11 +148,11 @@ export class RouteTable {
       routes.sort((a, b) => compareSpecificity(specificity(a.event), specificity(b.event)));
       const router = new TrieRouter<RouteTarget>();
       for (const { event, target } of routes) router.add(event.method === 'ANY' ? 'ALL' : event.method, toRouterPath(event.path), target);
-      this.services.set(`${routed.app}/${routed.stage}/${routed.service}`, { router });
+      this.services.set(serviceKey, { router });
     }
   }
 
-  /** Versions served, counted once per stage. */
+  /** Versions routed to (weighted or by a match rule), counted once per stage. */
   get versionCount(): number {
     let count = 0;
     for (const deployment of this.functions.values()) count += deployment.targets.length;
@@ -150,16 +180,4 @@ export class RouteTable {
     }
     return { found: true, match: { target: first_[0], rawPath, pathParameters } };
   }
-}
-
-/** Picks a version by the alias weights; `random` returns [0, 1). */
-export function pickTarget(deployment: FunctionDeployment, random: () => number): VersionTarget {
-  const targets = deployment.targets;
-  if (targets.length === 1) return targets[0];
-  let point = random() * deployment.totalWeight;
-  for (const target of targets) {
-    point -= target.weight;
-    if (point < 0) return target;
-  }
-  return targets[targets.length - 1];
 }

@@ -1,6 +1,7 @@
 // Runs the `schedule` events of the live versions: one timer per (function, expression, input), reconciled
 // at every reload so unchanged schedules keep their rhythm and removed ones stop. A tick only names the
 // function; the gateway resolves its live versions at that moment, picks one by weight and invokes it.
+// Only versions with weight schedule: one reachable only by a match rule has not been given traffic.
 
 import { Cron } from 'croner';
 import type { ScheduleEvent } from '../manifest/types.js';
@@ -37,7 +38,7 @@ export class ScheduleRunner {
     const wanted = new Map<string, ScheduleTick>();
     for (const deployment of table.functions.values()) {
       let index = 0;
-      for (const target of deployment.targets) {
+      for (const target of deployment.traffic.weighted) {
         for (const event of target.version.config.events) {
           if (event.type !== 'schedule' || !event.enabled) continue;
           const key = `${deployment.key}#${event.expression}#${JSON.stringify(event.input ?? null)}`;

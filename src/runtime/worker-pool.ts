@@ -36,6 +36,8 @@ export class WorkerPool {
   /** A bundle that failed to initialise fails calls at once for a second instead of starting a worker per call. */
   private initFailure: { error: ErrorInfo; at: number } | undefined;
   private readonly idleWaiters: Array<() => void> = [];
+  /** When the pool last received work (epoch ms); a pool outside the routing is dropped after idling. */
+  lastUsed = Date.now();
 
   constructor(
     readonly deployment: FunctionDeployment,
@@ -59,6 +61,7 @@ export class WorkerPool {
   }
 
   dispatch(invocation: Invocation, done: (outcome: InvocationOutcome) => void): void {
+    this.lastUsed = Date.now();
     const worker = this.chooseWorker();
     if ('error' in worker) {
       done({ kind: 'crashed', error: worker.error });
@@ -76,6 +79,14 @@ export class WorkerPool {
     const drained = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (this.inFlight === 0) this.drained();
     return drained;
+  }
+
+  /**
+   * The version came back into the routing while the pool was draining: keep it, with whatever warm
+   * workers it still has. A later retire() resolves the earlier waiters too.
+   */
+  revive(): void {
+    this.retired = false;
   }
 
   /** Terminates idle workers not used since `before` (epoch ms). */

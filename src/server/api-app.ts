@@ -5,15 +5,18 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
-import { deployApp, findFunction, removeStage, stageInfo, type EngineContext, type ProgressEvent } from '../engine/index.js';
+import { deployApp, findFunction, removeStage, stageInfo, type EngineContext, type ProgressEvent, type RolloutDriver } from '../engine/index.js';
 import { SluiceError } from '../errors/index.js';
 import { requireToken } from './auth.js';
 import { errorResponse, toSluiceError } from './error-response.js';
+import { parseBody } from './request-body.js';
+import { registerRolloutRoutes } from './rollout-routes.js';
 import type { GatewayControl } from './ports.js';
 import { collectSecretValues, maskText } from '../secrets/index.js';
 
 export interface ApiDependencies {
   engine: EngineContext;
+  rollouts: RolloutDriver;
   gateway: GatewayControl;
   token?: string;
   version: string;
@@ -26,6 +29,8 @@ const deployBody = z.object({
   stage: NAME,
   services: z.array(z.string()).default([]),
   params: z.record(z.string(), z.string()).default({}),
+  strategy: z.union([z.string().max(500), z.record(z.string(), z.unknown())]).optional(),
+  wait: z.boolean().default(false),
   actor: z.string().max(200).optional(),
   sources: z.object({ root: z.string(), files: z.record(z.string(), z.string()) }),
   bundles: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.string()),
@@ -47,14 +52,14 @@ export function createApiApp(deps: ApiDependencies): Hono {
     const bundles = Object.fromEntries(Object.entries(body.bundles).map(([hash, b64]) => [hash, Buffer.from(b64, 'base64')]));
     const request = { ...body, bundles, actor: body.actor ?? 'local' };
     if (c.req.query('stream') !== '1') {
-      const result = await deployApp(engine, request);
+      const result = await deployApp(engine, deps.rollouts, request);
       return c.json(result);
     }
     c.header('content-type', 'application/x-ndjson');
     return stream(c, async (out) => {
       const write = (line: unknown) => out.write(JSON.stringify(line) + '\n');
       try {
-        const result = await deployApp(engine, request, (event: ProgressEvent) => void write({ type: 'progress', ...event }));
+        const result = await deployApp(engine, deps.rollouts, request, (event: ProgressEvent) => void write({ type: 'progress', ...event }));
         await write({ type: 'result', result });
       } catch (error) {
         await write({ type: 'error', error: toSluiceError(error).toJSON() });
@@ -95,6 +100,8 @@ export function createApiApp(deps: ApiDependencies): Hono {
     return c.json({ entries: entries.map((e) => ({ ...e, message: maskText(e.message, secretValues) })) });
   });
 
+  registerRolloutRoutes(api, engine, deps.rollouts);
+
   for (const kind of ['params', 'secrets'] as const) {
     api.get(`/api/profiles/:profile/${kind}`, async (c) => {
       const profile = NAME.parse(c.req.param('profile'));
@@ -121,21 +128,6 @@ export function createApiApp(deps: ApiDependencies): Hono {
     });
   }
   return api;
-}
-
-async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new SluiceError('INVALID_BODY', 'The request body is not valid JSON.');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new SluiceError('INVALID_BODY', `The request body is invalid: ${details}.`);
-  }
-  return parsed.data;
 }
 
 function validated<T>(schema: z.ZodType<T>, value: string, what: string): T {

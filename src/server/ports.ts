@@ -5,6 +5,8 @@ export interface InvokeRequest {
   stage: string;
   service: string;
   function: string;
+  /** Run this exact version (hooks) instead of the live alias. */
+  versionId?: string;
   event?: unknown;
 }
 

@@ -28,6 +28,8 @@ export interface DialectTraits {
   bytewiseText(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Whether an error from the driver is a foreign-key violation (SQLite and PostgreSQL report it differently). */
   isForeignKeyViolation(error: unknown): boolean;
+  /** Whether an error from the driver is a unique (or primary-key) violation. */
+  isUniqueViolation(error: unknown): boolean;
 }
 
 // Shared on purpose, not a difference: `insert … on conflict (…) do update set c = t.c + excluded.c`, `on
@@ -40,6 +42,7 @@ export const sqliteTraits: DialectTraits = {
   addIdentityColumn: (table, column) => table.addColumn(column, 'integer', (col) => col.primaryKey().autoIncrement()) as typeof table,
   bytewiseText: (column) => column,
   isForeignKeyViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
+  isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' || errorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
 };
 
 export const postgresTraits: DialectTraits = {
@@ -48,6 +51,7 @@ export const postgresTraits: DialectTraits = {
   addIdentityColumn: (table, column) => table.addColumn(column, 'bigint', (col) => col.generatedByDefaultAsIdentity().primaryKey()) as typeof table,
   bytewiseText: (column) => column.modifyEnd(sql`collate "C"`),
   isForeignKeyViolation: (error) => errorCode(error) === '23503',
+  isUniqueViolation: (error) => errorCode(error) === '23505',
 };
 
 function errorCode(error: unknown): unknown {

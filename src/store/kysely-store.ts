@@ -6,15 +6,17 @@ import type { DialectTraits } from './dialect.js';
 import type { Database } from './schema.js';
 import type {
   AliasRecord, DeploymentRecord, DeploymentStatus, EventRecord, LogEntry, LogQuery, MetricQuery, MetricSample, NewDeployment,
-  NewEvent, NewVersion, RoutingSnapshot, ServiceInstanceRecord, StageKind, StageRecord, Store, StoredLogEntry, TableItem,
-  TableRecord, VersionRecord,
+  NewEvent, NewVersion, RolloutRecord, RoutingSnapshot, ServiceInstanceRecord, StageKind, StageRecord, Store, StoredLogEntry,
+  TableItem, TableRecord, VersionRecord,
 } from './types.js';
 import type { StoreContext } from './store-context.js';
 import * as stages from './stage-queries.js';
 import * as versions from './version-queries.js';
+import * as aliases from './alias-queries.js';
 import * as config from './config-queries.js';
 import * as tables from './table-queries.js';
 import * as telemetry from './telemetry-queries.js';
+import * as rollouts from './rollout-queries.js';
 
 export class KyselyStore implements Store {
   readonly dialect: DialectTraits['name'];
@@ -52,13 +54,13 @@ export class KyselyStore implements Store {
   listVersions(app: string, service: string, fn?: string): Promise<VersionRecord[]> { return versions.listVersions(this.#ctx, app, service, fn); }
   deleteUnreferencedVersions(app: string): Promise<string[]> { return versions.deleteUnreferencedVersions(this.#ctx, app); }
 
-  setAlias(alias: Omit<AliasRecord, 'updatedAt'>): Promise<void> { return versions.setAlias(this.#ctx, alias); }
-  listAliases(app: string, stage: string, service?: string): Promise<AliasRecord[]> { return versions.listAliases(this.#ctx, app, stage, service); }
-  deleteAliases(app: string, stage: string, service?: string, fn?: string): Promise<void> { return versions.deleteAliases(this.#ctx, app, stage, service, fn); }
+  setAlias(alias: aliases.AliasInput): Promise<void> { return aliases.setAlias(this.#ctx, alias); }
+  listAliases(app: string, stage: string, service?: string): Promise<AliasRecord[]> { return aliases.listAliases(this.#ctx, app, stage, service); }
+  deleteAliases(app: string, stage: string, service?: string, fn?: string): Promise<void> { return aliases.deleteAliases(this.#ctx, app, stage, service, fn); }
 
-  loadRouting(): Promise<RoutingSnapshot> { return versions.loadRouting(this.#ctx); }
-  bumpRoutingGeneration(): Promise<number> { return versions.bumpRoutingGeneration(this.#ctx); }
-  getRoutingGeneration(): Promise<number> { return versions.getRoutingGeneration(this.#ctx); }
+  loadRouting(): Promise<RoutingSnapshot> { return aliases.loadRouting(this.#ctx); }
+  bumpRoutingGeneration(): Promise<number> { return aliases.bumpRoutingGeneration(this.#ctx); }
+  getRoutingGeneration(): Promise<number> { return aliases.getRoutingGeneration(this.#ctx); }
 
   setOutputs(app: string, stage: string, service: string, outputs: Record<string, string>): Promise<void> { return config.setOutputs(this.#ctx, app, stage, service, outputs); }
   getOutput(app: string, stage: string, service: string, key: string): Promise<string | undefined> { return config.getOutput(this.#ctx, app, stage, service, key); }
@@ -80,6 +82,7 @@ export class KyselyStore implements Store {
   getDeployment(id: string): Promise<DeploymentRecord | undefined> { return stages.getDeployment(this.#ctx, id); }
   listDeployments(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<DeploymentRecord[]> { return stages.listDeployments(this.#ctx, query); }
   deleteDeployments(app: string, stage: string): Promise<void> { return stages.deleteDeployments(this.#ctx, app, stage); }
+  listRunningDeployments(): Promise<DeploymentRecord[]> { return stages.listRunningDeployments(this.#ctx); }
 
   registerTable(table: TableRecord): Promise<void> { return tables.registerTable(this.#ctx, table); }
   getTable(name: string): Promise<TableRecord | undefined> { return tables.getTable(this.#ctx, name); }
@@ -96,6 +99,16 @@ export class KyselyStore implements Store {
   addMetrics(samples: MetricSample[]): Promise<void> { return telemetry.addMetrics(this.#ctx, samples); }
   queryMetrics(query: MetricQuery): Promise<MetricSample[]> { return telemetry.queryMetrics(this.#ctx, query); }
   deleteMetrics(app: string, stage: string): Promise<void> { return telemetry.deleteMetrics(this.#ctx, app, stage); }
+
+  createRollout(rollout: rollouts.NewRollout): Promise<RolloutRecord> { return rollouts.createRollout(this.#ctx, rollout); }
+  saveRollout(id: string, expectedRevision: number, update: rollouts.RolloutUpdate): Promise<RolloutRecord | undefined> {
+    return rollouts.saveRollout(this.#ctx, id, expectedRevision, update);
+  }
+  getRollout(id: string): Promise<RolloutRecord | undefined> { return rollouts.getRollout(this.#ctx, id); }
+  findActiveRollout(app: string, stage: string, service: string): Promise<RolloutRecord | undefined> { return rollouts.findActiveRollout(this.#ctx, app, stage, service); }
+  listActiveRollouts(): Promise<RolloutRecord[]> { return rollouts.listActiveRollouts(this.#ctx); }
+  listRollouts(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<RolloutRecord[]> { return rollouts.listRollouts(this.#ctx, query); }
+  deleteRollouts(app: string, stage: string): Promise<void> { return rollouts.deleteRollouts(this.#ctx, app, stage); }
 
   appendEvent(event: NewEvent): Promise<EventRecord> { return telemetry.appendEvent(this.#ctx, event); }
   listEvents(query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]> { return telemetry.listEvents(this.#ctx, query); }

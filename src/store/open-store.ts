@@ -36,12 +36,30 @@ interface Connection {
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const connection = options.databaseUrl
-    ? await connectPostgres(options.databaseUrl, options.pgSchema)
+  const postgres = options.databaseUrl ? splitSchemaParameter(options.databaseUrl) : undefined;
+  const connection = postgres
+    ? await connectPostgres(postgres.url, options.pgSchema ?? postgres.schema)
     : connectSqlite(resolve(options.home ?? '.sluice'));
   if (connection.file) await oneAtATime(connection.file, () => migrate(connection));
   else await migrate(connection);
   return new KyselyStore(connection.db, connection.traits, options.now);
+}
+
+/**
+ * `postgres://…?schema=NAME` selects (and creates) a schema, the convention other tools use too. The parameter
+ * is taken out of the URL because the server would refuse it as an unknown startup setting.
+ */
+function splitSchemaParameter(databaseUrl: string): { url: string; schema: string | undefined } {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return { url: databaseUrl, schema: undefined };
+  }
+  const schema = url.searchParams.get('schema') ?? undefined;
+  if (schema === undefined) return { url: databaseUrl, schema };
+  url.searchParams.delete('schema');
+  return { url: url.toString(), schema };
 }
 
 // Across processes, SQLite's file lock orders the migrations (see SharedFileSqliteDialect). Inside one

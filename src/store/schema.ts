@@ -47,6 +47,8 @@ export interface AliasesTable {
   function: string;
   name: string;
   updated_at: number;
+  /** AliasRules as JSON text (migration 0002; '{}' for aliases from before). */
+  rules: string;
 }
 
 export interface AliasTargetsTable {
@@ -166,6 +168,21 @@ export interface EventsTable {
   payload: string;
 }
 
+export interface RolloutsTable {
+  id: string;
+  app: string;
+  stage: string;
+  service: string;
+  deployment_id: string;
+  status: string;
+  /** The rollout machine's state as JSON text, opaque to the store. */
+  state: string;
+  wake_at: number | null;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   stages: StagesTable;
   service_instances: ServiceInstancesTable;
@@ -183,4 +200,5 @@ export interface Database {
   logs: LogsTable;
   metrics: MetricsTable;
   events: EventsTable;
+  rollouts: RolloutsTable;
 }

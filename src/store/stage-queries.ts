@@ -151,3 +151,10 @@ export async function listDeployments(
 export async function deleteDeployments(ctx: StoreContext, app: string, stage: string): Promise<void> {
   await ctx.db.deleteFrom('deployments').where('app', '=', app).where('stage', '=', stage).execute();
 }
+
+/** Deployments a crash may have interrupted, across all apps, oldest first (a partial index keeps it cheap). */
+export async function listRunningDeployments(ctx: StoreContext): Promise<DeploymentRecord[]> {
+  const rows = await ctx.db.selectFrom('deployments').selectAll().where('status', '=', 'running')
+    .orderBy('created_at').orderBy('id').execute();
+  return rows.map(toDeployment);
+}

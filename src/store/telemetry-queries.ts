@@ -27,7 +27,8 @@ export async function appendLogs(ctx: StoreContext, entries: LogEntry[]): Promis
       version_id: entry.versionId,
       request_id: entry.requestId,
       level: entry.level,
-      message: entry.message,
+      // PostgreSQL text cannot hold U+0000; a handler printing one must not lose its whole batch.
+      message: entry.message.includes('\u0000') ? entry.message.replaceAll('\u0000', '\\0') : entry.message,
     }))).execute();
   }
 }

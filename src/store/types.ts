@@ -71,6 +71,17 @@ export interface AliasTarget {
   weight: number;
 }
 
+/** How the gateway picks among an alias's targets beyond plain weights. */
+export interface AliasRules {
+  /** Same key → same version for the whole rollout: the key is a request header or cookie value. */
+  sticky?: { source: 'header' | 'cookie'; name: string };
+  /**
+   * Requests whose header equals value go to versionId whatever the weights (A/B, and pinned calls from
+   * pre-traffic hooks). Header names are compared case-insensitively; the first matching rule wins.
+   */
+  match?: Array<{ header: string; value: string; versionId: string }>;
+}
+
 export interface AliasRecord {
   app: string;
   stage: string;
@@ -78,10 +89,11 @@ export interface AliasRecord {
   function: string;
   name: string;
   targets: AliasTarget[];
+  rules: AliasRules;
   updatedAt: number;
 }
 
-export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'nochange';
+export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'nochange' | 'aborted';
 
 export interface DeploymentRecord {
   id: string;
@@ -182,6 +194,26 @@ export interface MetricQuery {
   toBucket?: number;
 }
 
+export type RolloutStatus = 'active' | 'succeeded' | 'failed' | 'aborted';
+
+/** A persisted rollout: the state machine's state as JSON plus the columns the driver queries by. */
+export interface RolloutRecord {
+  id: string;
+  app: string;
+  stage: string;
+  service: string;
+  deploymentId: string;
+  status: RolloutStatus;
+  /** The machine's whole state (src/engine/rollout/types.ts RolloutState), opaque to the store. */
+  state: Record<string, unknown>;
+  /** When the driver must wake the rollout next; null when it waits for nothing timed. */
+  wakeAt: number | null;
+  /** Incremented by every save; a save with a stale revision is refused (no interleaved writers). */
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface EventRecord {
   id: number;
   ts: number;
@@ -211,6 +243,8 @@ export interface RoutedService {
 export interface RoutedFunction {
   name: string;
   targets: Array<{ weight: number; version: VersionRecord }>;
+  /** Rules of the `live` alias; match rules may name versions that have weight 0 (they are in `targets`). */
+  rules: AliasRules;
 }
 
 export interface Store {
@@ -249,7 +283,8 @@ export interface Store {
   deleteUnreferencedVersions(app: string): Promise<string[]>;
 
   // Aliases (`live`) with weighted targets.
-  setAlias(alias: Omit<AliasRecord, 'updatedAt'>): Promise<void>;
+  /** Replaces the alias's targets and rules (rules default to none). */
+  setAlias(alias: Omit<AliasRecord, 'updatedAt' | 'rules'> & { rules?: AliasRules }): Promise<void>;
   listAliases(app: string, stage: string, service?: string): Promise<AliasRecord[]>;
   deleteAliases(app: string, stage: string, service?: string, fn?: string): Promise<void>;
 
@@ -304,6 +339,23 @@ export interface Store {
   /** Stored buckets in bucket order; fromBucket and toBucket are inclusive. */
   queryMetrics(query: MetricQuery): Promise<MetricSample[]>;
   deleteMetrics(app: string, stage: string): Promise<void>;
+
+  // Rollouts.
+  /** Inserts a rollout with revision 1; refused (CONFLICT) when the service already has an active rollout. */
+  createRollout(rollout: Omit<RolloutRecord, 'revision' | 'createdAt' | 'updatedAt'>): Promise<RolloutRecord>;
+  /**
+   * Saves a new state if the stored revision still equals `expectedRevision`; returns the saved record, or
+   * undefined when someone else saved first (the caller reloads and retries).
+   */
+  saveRollout(id: string, expectedRevision: number, update: { status: RolloutStatus; state: Record<string, unknown>; wakeAt: number | null }): Promise<RolloutRecord | undefined>;
+  getRollout(id: string): Promise<RolloutRecord | undefined>;
+  findActiveRollout(app: string, stage: string, service: string): Promise<RolloutRecord | undefined>;
+  /** Every active rollout, for a control plane that (re)starts. */
+  listActiveRollouts(): Promise<RolloutRecord[]>;
+  listRollouts(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<RolloutRecord[]>;
+  deleteRollouts(app: string, stage: string): Promise<void>;
+  /** Deployments still `running` (e.g. interrupted by a crash), across all apps. */
+  listRunningDeployments(): Promise<DeploymentRecord[]>;
 
   // Event log (becomes the audit timeline).
   appendEvent(event: NewEvent): Promise<EventRecord>;

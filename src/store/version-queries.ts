@@ -1,12 +1,11 @@
-// Artifacts (bundles by content hash), immutable function versions, aliases with weighted targets, and the
-// routing snapshot the gateway serves from.
+// Artifacts (bundles by content hash) and immutable function versions. Aliases and the routing snapshot
+// built on versions are in alias-queries.ts.
 
 import type { Selectable } from 'kysely';
 import { SluiceError } from '../errors/index.js';
-import type { AliasRecord, DeploymentRecord, FunctionConfig, NewVersion, RoutedService, RoutingSnapshot, VersionRecord } from './types.js';
+import type { DeploymentRecord, FunctionConfig, NewVersion, VersionRecord } from './types.js';
 import type { VersionsTable } from './schema.js';
-import { type StoreContext, affected, chunks, inTransaction } from './store-context.js';
-import { toServiceInstance } from './stage-queries.js';
+import { type StoreContext, affected, chunks } from './store-context.js';
 
 /** Enough for any realistic burst of concurrent publications of one function; each retry means progress. */
 const MAX_NUMBERING_ATTEMPTS = 50;
@@ -32,7 +31,7 @@ export async function deleteUnreferencedArtifacts(ctx: StoreContext): Promise<nu
   return affected(result);
 }
 
-function toVersion(row: Selectable<VersionsTable>): VersionRecord {
+export function toVersion(row: Selectable<VersionsTable>): VersionRecord {
   return {
     id: row.id,
     app: row.app,
@@ -126,112 +125,4 @@ export async function deleteUnreferencedVersions(ctx: StoreContext, app: string)
     deleted.push(...rows.map((row) => row.id));
   }
   return deleted.sort();
-}
-
-export async function setAlias(ctx: StoreContext, alias: Omit<AliasRecord, 'updatedAt'>): Promise<void> {
-  const key = { app: alias.app, stage: alias.stage, service: alias.service, function: alias.function };
-  try {
-    await inTransaction(ctx, async (tx) => {
-      const now = tx.now();
-      await tx.db.insertInto('aliases').values({ ...key, name: alias.name, updated_at: now })
-        .onConflict((oc) => oc.columns(['app', 'stage', 'service', 'function', 'name']).doUpdateSet({ updated_at: now }))
-        .execute();
-      await tx.db.deleteFrom('alias_targets')
-        .where('app', '=', key.app).where('stage', '=', key.stage).where('service', '=', key.service)
-        .where('function', '=', key.function).where('alias', '=', alias.name)
-        .execute();
-      if (alias.targets.length === 0) return;
-      await tx.db.insertInto('alias_targets')
-        .values(alias.targets.map((target, position) => ({ ...key, alias: alias.name, position, version_id: target.versionId, weight: target.weight })))
-        .execute();
-    });
-  } catch (error) {
-    if (!ctx.traits.isForeignKeyViolation(error)) throw error;
-    const ids = alias.targets.map((t) => t.versionId).join(', ');
-    throw new SluiceError('NOT_FOUND', `Alias ${alias.name} of ${alias.service}.${alias.function} points at an unknown version (${ids}).`, {
-      hint: 'Publish the version before pointing an alias at it.',
-      cause: error,
-    });
-  }
-}
-
-export async function listAliases(ctx: StoreContext, app: string, stage: string, service?: string): Promise<AliasRecord[]> {
-  let query = ctx.db.selectFrom('aliases as a')
-    .leftJoin('alias_targets as t', (join) => join
-      .onRef('t.app', '=', 'a.app').onRef('t.stage', '=', 'a.stage').onRef('t.service', '=', 'a.service')
-      .onRef('t.function', '=', 'a.function').onRef('t.alias', '=', 'a.name'))
-    .select(['a.app', 'a.stage', 'a.service', 'a.function', 'a.name', 'a.updated_at', 't.version_id', 't.weight'])
-    .where('a.app', '=', app).where('a.stage', '=', stage);
-  if (service !== undefined) query = query.where('a.service', '=', service);
-  const rows = await query.orderBy('a.service').orderBy('a.function').orderBy('a.name').orderBy('t.position').execute();
-  const aliases: AliasRecord[] = [];
-  for (const row of rows) {
-    let last = aliases.at(-1);
-    if (!last || last.service !== row.service || last.function !== row.function || last.name !== row.name) {
-      last = { app: row.app, stage: row.stage, service: row.service, function: row.function, name: row.name, targets: [], updatedAt: row.updated_at };
-      aliases.push(last);
-    }
-    if (row.version_id !== null && row.weight !== null) last.targets.push({ versionId: row.version_id, weight: row.weight });
-  }
-  return aliases;
-}
-
-export async function deleteAliases(ctx: StoreContext, app: string, stage: string, service?: string, fn?: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => {
-    for (const table of ['alias_targets', 'aliases'] as const) {
-      let query = tx.db.deleteFrom(table).where('app', '=', app).where('stage', '=', stage);
-      if (service !== undefined) query = query.where('service', '=', service);
-      if (fn !== undefined) query = query.where('function', '=', fn);
-      await query.execute();
-    }
-  });
-}
-
-/**
- * Three reads, no transaction (on SQLite a transaction would take the write lock from the other process).
- * The generation is read first: if a change lands between the reads, the snapshot may be newer than its
- * generation says, and the next bump makes the reader load again, so it converges.
- */
-export async function loadRouting(ctx: StoreContext): Promise<RoutingSnapshot> {
-  const generation = await getRoutingGeneration(ctx);
-  const instances = await ctx.db.selectFrom('service_instances').selectAll()
-    .orderBy('app').orderBy('stage').orderBy('service').execute();
-  const targets = await ctx.db.selectFrom('alias_targets as t')
-    .innerJoin('versions as v', 'v.id', 't.version_id')
-    .select(['t.app as route_app', 't.stage as route_stage', 't.service as route_service', 't.function as route_function', 't.weight'])
-    .selectAll('v')
-    .where('t.alias', '=', 'live')
-    .orderBy('t.app').orderBy('t.stage').orderBy('t.service').orderBy('t.function').orderBy('t.position')
-    .execute();
-  const byService = new Map<string, RoutedService>();
-  const services = instances.map(toServiceInstance).map(({ app, stage, service }) => {
-    const routed: RoutedService = { app, stage, service, functions: [] };
-    byService.set(JSON.stringify([app, stage, service]), routed);
-    return routed;
-  });
-  for (const row of targets) {
-    const routed = byService.get(JSON.stringify([row.route_app, row.route_stage, row.route_service]));
-    if (!routed) continue; // an alias without a deployed instance is not routed
-    let fn = routed.functions.at(-1);
-    if (fn?.name !== row.route_function) {
-      fn = { name: row.route_function, targets: [] };
-      routed.functions.push(fn);
-    }
-    fn.targets.push({ weight: row.weight, version: toVersion(row) });
-  }
-  return { generation, services };
-}
-
-export async function getRoutingGeneration(ctx: StoreContext): Promise<number> {
-  const row = await ctx.db.selectFrom('routing_state').select('generation').where('id', '=', 1).executeTakeFirstOrThrow();
-  return row.generation;
-}
-
-export async function bumpRoutingGeneration(ctx: StoreContext): Promise<number> {
-  const row = await ctx.db.updateTable('routing_state')
-    .set((eb) => ({ generation: eb('generation', '+', 1) }))
-    .where('id', '=', 1)
-    .returning('generation')
-    .executeTakeFirstOrThrow();
-  return row.generation;
 }

@@ -18,9 +18,8 @@ describe.skipIf(!databaseUrl)('sluice up with DATABASE_URL (PostgreSQL)', () => 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
     const withSchema = new URL(databaseUrl!);
-    withSchema.searchParams.set('options', `-c search_path=${schema}`);
+    withSchema.searchParams.set('schema', schema);
     url = withSchema.toString();
     home = await tempDir('sluice-pg-home-');
     plane = await startUp({ home: home.path, env: { DATABASE_URL: url } });

@@ -1,10 +1,11 @@
 // An in-memory RuntimeStore for tests of the runtime (and of anything that drives a gateway without a
-// database), with helpers to publish functions and a way to wait for what the gateway writes
-// (logs, metrics, table items) without sleeping.
+// database), with helpers to publish functions, a way to wait for what the gateway writes (logs, metrics,
+// table items, failed calls) without sleeping, and an outage switch that makes every call fail as a
+// restarting database would.
 
 import { createHash } from 'node:crypto';
 import type { FunctionEvent } from '../../manifest/types.js';
-import type { FunctionConfig, LogEntry, MetricSample, RoutedService, RoutingSnapshot, TableItem, TableRecord, VersionRecord } from '../../store/types.js';
+import type { AliasRules, AliasTarget, FunctionConfig, LogEntry, MetricSample, RoutedService, RoutingSnapshot, TableItem, TableRecord, VersionRecord } from '../../store/types.js';
 import type { RuntimeStore } from '../runtime-store.js';
 
 export interface PublishFunction {
@@ -44,8 +45,11 @@ export class MemoryRuntimeStore implements RuntimeStore {
   readonly tables = new Map<string, { record: TableRecord; items: Map<string, unknown> }>();
   /** Calls of appendLogs and addMetrics, to check that writes are batched. */
   readonly writes = { appendLogs: 0, addMetrics: 0 };
-  private readonly aliases = new Map<string, { app: string; stage: string; service: string; function: string; targets: Array<{ versionId: string; weight: number }> }>();
+  /** Calls refused during an outage, per method. */
+  readonly failedCalls: Record<string, number> = {};
+  private readonly aliases = new Map<string, { app: string; stage: string; service: string; function: string; targets: AliasTarget[]; rules: AliasRules }>();
   private generation = 0;
+  private unavailable = false;
   private readonly watchers = new Set<() => void>();
 
   /** Stores the bundle, creates the version and points `live` at it alone; returns the version. */
@@ -68,10 +72,15 @@ export class MemoryRuntimeStore implements RuntimeStore {
     return version;
   }
 
-  /** Sets the `live` alias targets and bumps the routing generation. */
-  setLive(app: string, stage: string, service: string, fn: string, targets: Array<{ versionId: string; weight: number }>): void {
-    this.aliases.set(`${app}/${stage}/${service}/${fn}`, { app, stage, service, function: fn, targets });
+  /** Sets the `live` alias targets and rules and bumps the routing generation. */
+  setLive(app: string, stage: string, service: string, fn: string, targets: AliasTarget[], rules: AliasRules = {}): void {
+    this.aliases.set(`${app}/${stage}/${service}/${fn}`, { app, stage, service, function: fn, targets, rules: structuredClone(rules) });
     this.generation++;
+  }
+
+  /** While unavailable, every RuntimeStore call rejects (and is counted in failedCalls). */
+  setUnavailable(unavailable: boolean): void {
+    this.unavailable = unavailable;
   }
 
   removeFunction(app: string, stage: string, service: string, fn: string): void {
@@ -102,9 +111,18 @@ export class MemoryRuntimeStore implements RuntimeStore {
     for (const watcher of [...this.watchers]) watcher();
   }
 
+  private available(method: string): void {
+    if (!this.unavailable) return;
+    this.failedCalls[method] = (this.failedCalls[method] ?? 0) + 1;
+    // Watchers run after the rejection is delivered, so a test waiting for N failures sees them handled.
+    setImmediate(() => this.changed());
+    throw new Error(`connect ECONNREFUSED 127.0.0.1:5432 (${method}: the test store is unavailable)`);
+  }
+
   // RuntimeStore
 
   async loadRouting(): Promise<RoutingSnapshot> {
+    this.available('loadRouting');
     const services = new Map<string, RoutedService>();
     for (const alias of this.aliases.values()) {
       const key = `${alias.app}/${alias.stage}/${alias.service}`;
@@ -120,51 +138,67 @@ export class MemoryRuntimeStore implements RuntimeStore {
           if (version === undefined) throw new Error(`unknown version ${t.versionId}`);
           return { weight: t.weight, version: structuredClone(version) };
         }),
+        rules: structuredClone(alias.rules),
       });
     }
     return { generation: this.generation, services: [...services.values()] };
   }
 
   async getRoutingGeneration(): Promise<number> {
+    this.available('getRoutingGeneration');
     return this.generation;
   }
 
+  async getVersion(id: string): Promise<VersionRecord | undefined> {
+    this.available('getVersion');
+    const version = this.versions.get(id);
+    return version === undefined ? undefined : structuredClone(version);
+  }
+
   async getArtifact(hash: string): Promise<Buffer | undefined> {
+    this.available('getArtifact');
     return this.artifacts.get(hash);
   }
 
   async appendLogs(entries: LogEntry[]): Promise<void> {
+    this.available('appendLogs');
     this.writes.appendLogs++;
     this.logs.push(...entries);
     this.changed();
   }
 
   async addMetrics(samples: MetricSample[]): Promise<void> {
+    this.available('addMetrics');
     this.writes.addMetrics++;
     this.metrics.push(...samples.map((s) => structuredClone(s)));
     this.changed();
   }
 
   async getTable(name: string): Promise<TableRecord | undefined> {
+    this.available('getTable');
     return this.tables.get(name)?.record;
   }
 
   async tableGet(table: string, key: string): Promise<unknown | undefined> {
+    this.available('tableGet');
     return structuredClone(this.tableOf(table).items.get(key));
   }
 
   async tablePut(table: string, key: string, value: unknown): Promise<void> {
+    this.available('tablePut');
     this.tableOf(table).items.set(key, structuredClone(value));
     this.changed();
   }
 
   async tableDelete(table: string, key: string): Promise<boolean> {
+    this.available('tableDelete');
     const deleted = this.tableOf(table).items.delete(key);
     this.changed();
     return deleted;
   }
 
   async tableQuery(table: string, prefix: string, limit?: number): Promise<TableItem[]> {
+    this.available('tableQuery');
     const items = [...this.tableOf(table).items.entries()]
       .filter(([key]) => key.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -4,10 +4,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectTraits } from '../dialect.js';
 import { initialMigration } from './0001-initial.js';
+import { rolloutsMigration } from './0002-rollouts.js';
 
 export function storeMigrations(traits: DialectTraits): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration(traits),
+    '0002-rollouts': rolloutsMigration(traits),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -1,0 +1,77 @@
+// How a rollout's weight becomes `live` alias targets: the old version keeps 100 − w, the new one gets w.
+// The alias's rules (sticky key, header matches, the pre-traffic pin) are kept as the deploy set them.
+
+import type { AliasRecord, AliasTarget } from '../store/index.js';
+import type { EngineContext } from './ports.js';
+import type { RolloutState } from './rollout/types.js';
+
+/** The header a pre-traffic hook sends to reach the new versions before any user does. */
+export const PIN_HEADER = 'x-sluice-pin';
+
+export function targetsFor(from: string | null, to: string, weight: number): AliasTarget[] {
+  if (!from || from === to || weight >= 100) return [{ versionId: to, weight: 100 }];
+  // The new version stays a target at weight 0 so header matches (A/B, the hook's pin) can reach it.
+  return [
+    { versionId: from, weight: 100 - weight },
+    { versionId: to, weight },
+  ];
+}
+
+export async function applyRolloutWeight(ctx: EngineContext, state: RolloutState, weight: number): Promise<void> {
+  const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
+  const unchanged = state.functions.every((fn) => {
+    const alias = aliases.find((a) => a.function === fn.function && a.name === 'live');
+    const wanted = targetsFor(fn.from, fn.to, weight);
+    return alias !== undefined && JSON.stringify(alias.targets.map((t) => [t.versionId, t.weight])) === JSON.stringify(wanted.map((t) => [t.versionId, t.weight])) && (weight < 100 || !alias.rules.match?.some((m) => m.header === PIN_HEADER));
+  });
+  // Ticks re-assert the weight after a restart; only a real change touches routing.
+  if (unchanged) return;
+  await ctx.store.transaction(async (tx) => {
+    for (const fn of state.functions) {
+      const rules = aliases.find((a) => a.function === fn.function && a.name === 'live')?.rules ?? {};
+      const finished = weight >= 100;
+      await tx.setAlias({
+        app: state.app,
+        stage: state.stage,
+        service: state.service,
+        function: fn.function,
+        name: 'live',
+        targets: targetsFor(fn.from, fn.to, weight),
+        rules: finished ? withoutPin(rules) : rules,
+      });
+    }
+    await tx.bumpRoutingGeneration();
+  });
+  await ctx.routing.routingChanged();
+}
+
+/** Puts 100% back on the old versions in one step; functions that had none lose their alias. */
+export async function restoreOldVersions(ctx: EngineContext, state: RolloutState): Promise<void> {
+  const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
+  await ctx.store.transaction(async (tx) => {
+    for (const fn of state.functions) {
+      if (!fn.from) {
+        await tx.deleteAliases(state.app, state.stage, state.service, fn.function);
+        continue;
+      }
+      const rules = aliases.find((a) => a.function === fn.function && a.name === 'live')?.rules ?? {};
+      await tx.setAlias({
+        app: state.app,
+        stage: state.stage,
+        service: state.service,
+        function: fn.function,
+        name: 'live',
+        targets: [{ versionId: fn.from, weight: 100 }],
+        rules: { ...withoutPin(rules), match: withoutPin(rules).match?.filter((m) => m.versionId === fn.from) },
+      });
+    }
+    await tx.bumpRoutingGeneration();
+  });
+  await ctx.routing.routingChanged();
+}
+
+function withoutPin(rules: AliasRecord['rules']): AliasRecord['rules'] {
+  if (!rules.match) return rules;
+  const match = rules.match.filter((m) => m.header.toLowerCase() !== PIN_HEADER);
+  return match.length > 0 ? { ...rules, match } : { ...rules, match: undefined };
+}
