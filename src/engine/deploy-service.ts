@@ -166,7 +166,7 @@ async function prepareAliases(ctx: EngineContext, app: string, stage: string, se
       const match: NonNullable<AliasRules['match']> = [{ header: PIN_HEADER, value: pin, versionId: change.to }];
       if (resolved.routing.match) match.push({ header: resolved.routing.match.header, value: resolved.routing.match.value, versionId: change.to });
       const rules: AliasRules = { match, ...(resolved.routing.sticky ? { sticky: resolved.routing.sticky } : {}) };
-      const targets = change.from ? targetsFor(change.from, change.to, 0) : [{ versionId: change.to, weight: 0 }];
+      const targets = targetsFor(change.from, change.to, 0);
       await tx.setAlias({ app, stage, service, function: change.function, name: 'live', targets, rules });
     }
     await tx.bumpRoutingGeneration();

@@ -9,7 +9,9 @@ import type { RolloutState } from './rollout/types.js';
 export const PIN_HEADER = 'x-sluice-pin';
 
 export function targetsFor(from: string | null, to: string, weight: number): AliasTarget[] {
-  if (!from || from === to || weight >= 100) return [{ versionId: to, weight: 100 }];
+  // A function new to the stage has nothing to share traffic with: none before its first weight, all after.
+  if (!from) return [{ versionId: to, weight: weight > 0 ? 100 : 0 }];
+  if (from === to || weight >= 100) return [{ versionId: to, weight: 100 }];
   // The new version stays a target at weight 0 so header matches (A/B, the hook's pin) can reach it.
   return [
     { versionId: from, weight: 100 - weight },
