@@ -152,6 +152,11 @@ export class RolloutDriver {
         this.scheduleWake(record.id, action.at);
         return undefined;
       case 'emit':
+        if (action.event.severity === 'debug') {
+          // Analysis ticks are for live watchers only; the durable timeline keeps the decisions.
+          this.ctx.events?.publish({ id: -1, ts: this.options.clock.now(), type: `rollout.${action.event.kind}`, actor: 'sluice', app: state.app, stage: state.stage, service: state.service, payload: { rolloutId: state.id, ...action.event } });
+          return undefined;
+        }
         await recordEvent(store, this.ctx.events, {
           type: `rollout.${action.event.kind}`,
           actor: 'sluice',

@@ -85,6 +85,11 @@ export function registerRolloutRoutes(api: Hono, engine: EngineContext, driver: 
             continue;
           }
           const event = pending.shift()!;
+          if (event.id < 0) {
+            // Live-only (not stored) events carry no id, so a reconnect does not skip stored ones.
+            await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+            continue;
+          }
           if (event.id <= lastId) continue;
           lastId = event.id;
           await stream.writeSSE({ id: String(event.id), event: event.type, data: JSON.stringify(event) });
