@@ -104,7 +104,7 @@ export async function deployService(ctx: EngineContext, driver: RolloutDriver, i
       });
     }
   }
-  const rolloutPlan = rolloutPlanFor({ service: resolved, app: input.app, stage, strategy: input.strategy });
+  const rolloutPlan = { ...rolloutPlanFor({ service: resolved, app: input.app, stage, strategy: input.strategy }), notifications: input.app.notifications };
   const deployment = await store.createDeployment({ id: randomUUID(), app, stage, service, strategy: rolloutPlan.schedule.name, actor: input.actor, commitSha: input.commitSha });
   try {
     const functions: FunctionDeployResult[] = [];

@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import { recordEvent } from './event-bus.js';
 import { applyRolloutWeight, restoreOldVersions } from './rollout-routing.js';
 import { runRolloutHook } from './rollout-hooks.js';
+import { notifyWebhooks } from './rollout-notifier.js';
 import type { EngineContext } from './ports.js';
 import { step } from './rollout/index.js';
 import type { RolloutAction, RolloutEvent, RolloutState } from './rollout/types.js';
@@ -157,14 +158,17 @@ export class RolloutDriver {
           this.ctx.events?.publish({ id: -1, ts: this.options.clock.now(), type: `rollout.${action.event.kind}`, actor: 'sluice', app: state.app, stage: state.stage, service: state.service, payload: { rolloutId: state.id, ...action.event } });
           return undefined;
         }
-        await recordEvent(store, this.ctx.events, {
-          type: `rollout.${action.event.kind}`,
-          actor: 'sluice',
-          app: state.app,
-          stage: state.stage,
-          service: state.service,
-          payload: { rolloutId: state.id, deploymentId: state.deploymentId, ...action.event },
-        });
+        {
+          const recorded = await recordEvent(store, this.ctx.events, {
+            type: `rollout.${action.event.kind}`,
+            actor: 'sluice',
+            app: state.app,
+            stage: state.stage,
+            service: state.service,
+            payload: { rolloutId: state.id, deploymentId: state.deploymentId, ...action.event },
+          });
+          void notifyWebhooks(this.ctx, state, recorded, action.event.severity);
+        }
         return undefined;
       case 'finish':
         await store.finishDeployment(state.deploymentId, {

@@ -38,6 +38,7 @@ export function toAppManifest(document: AppDocument, root: string): AppManifest 
     params: stringValues(document.params),
     profiles,
     stages,
+    notifications: (document.notifications ?? []).map((n) => ({ url: n.url, severity: n.severity ?? 'info', secret: n.secret ?? 'NOTIFY_SIGNING_SECRET' })),
   };
   if (document.pipeline !== undefined) manifest.pipeline = document.pipeline;
   return manifest;

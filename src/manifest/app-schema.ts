@@ -51,6 +51,18 @@ const serviceFolder = z.string({ error: 'expected a folder path relative to the 
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+const SEVERITIES = ['debug', 'info', 'warning', 'critical'] as const;
+
+/** A webhook that hears about rollout transitions at or above a severity, signed with a profile secret. */
+const notificationSchema = z.strictObject(
+  {
+    url: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL' }),
+    severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }).optional(),
+    secret: paramName.optional(),
+  },
+  { error: 'expected a mapping with url, and optionally severity (debug|info|warning|critical) and secret (a secret name of the stage\'s profile that signs the body)' },
+);
+
 export const appSchema = z.strictObject(
   {
     app: resourceName('an app name'),
@@ -59,6 +71,7 @@ export const appSchema = z.strictObject(
     profiles: mappingOf(resourceName('a profile name'), profileSchema, 'expected a mapping of profile names to profiles').optional(),
     stages: mappingOf(stageKey as z.ZodType<string>, stageSchema, 'expected a mapping of stage names to { profile }').optional(),
     pipeline: z.record(z.string(), z.unknown(), { error: 'expected a mapping' }).optional(),
+    notifications: z.array(notificationSchema, { error: 'expected a list of webhooks: [{ url, severity, secret }]' }).optional(),
   },
   { error: 'expected a mapping with at least app: NAME' },
 );

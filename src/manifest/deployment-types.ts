@@ -53,4 +53,6 @@ export interface RolloutPlanSpec {
   schedule: Schedule;
   alarms: AlarmSpec[];
   hooks: { preTraffic?: HookSpec; postTraffic?: HookSpec; confirmPromotion?: HookSpec };
+  /** Webhooks of the app (sluice.app.yml `notifications:`) as they were when the deploy started. */
+  notifications?: Array<{ url: string; severity: 'debug' | 'info' | 'warning' | 'critical'; secret: string }>;
 }

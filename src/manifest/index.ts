@@ -26,6 +26,7 @@ export type {
   LoadedService,
   ManifestFile,
   ManifestSources,
+  NotificationTarget,
   OutputAddress,
   ProfileSpec,
   ResolutionContext,

@@ -57,6 +57,7 @@ describe('parseApp on valid manifests', () => {
       },
       stages: { prod: { profile: 'prod', strategy: 'Canary10Percent5Minutes' }, '*': { profile: 'dev' } },
       pipeline: { branches: { master: 'staging' } },
+      notifications: [],
     });
     expect(loaded.services.map((service) => [service.name, service.dir, service.file.displayPath])).toEqual([
       ['database', 'backend-database', '/app/backend-database/sluice.yml'],
@@ -293,5 +294,26 @@ describe('parseApp schema problems', () => {
     ]);
     const [listProblem] = problemsOf({ 'sluice.app.yml': '- a\n- b\n' });
     expect(listProblem.message).toBe('expected a mapping with at least app: NAME, found a list');
+  });
+});
+
+describe('parseApp notifications', () => {
+  it('reads webhooks with their severity and signing secret, defaulting both', () => {
+    const loaded = parseApp({
+      root: '/app',
+      files: {
+        'sluice.app.yml': 'app: shop\nnotifications:\n  - { url: "https://hooks.example/a", severity: critical, secret: HOOK_KEY }\n  - { url: "http://127.0.0.1:9/b" }\n',
+      },
+    });
+    expect(loaded.app.notifications).toEqual([
+      { url: 'https://hooks.example/a', severity: 'critical', secret: 'HOOK_KEY' },
+      { url: 'http://127.0.0.1:9/b', severity: 'info', secret: 'NOTIFY_SIGNING_SECRET' },
+    ]);
+  });
+
+  it('reports a webhook without a URL or with an unknown severity at its place', () => {
+    expect(() => parseApp({ root: '/app', files: { 'sluice.app.yml': 'app: shop\nnotifications:\n  - { url: "ftp://x", severity: loud }\n' } })).toThrow(
+      expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ line: 3, path: expect.stringMatching(/notifications/) })]) }),
+    );
   });
 });

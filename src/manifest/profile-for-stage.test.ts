@@ -3,7 +3,7 @@ import { profileForStage } from './profile-for-stage.js';
 import type { AppManifest } from './types.js';
 
 function appWithStages(stages: AppManifest['stages']): AppManifest {
-  return { app: 'shop', file: '/app/sluice.app.yml', services: [], params: {}, profiles: {}, stages };
+  return { app: 'shop', file: '/app/sluice.app.yml', services: [], params: {}, profiles: {}, stages, notifications: [] };
 }
 
 describe('profileForStage', () => {

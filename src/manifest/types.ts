@@ -111,6 +111,14 @@ export interface StageSpec {
   strategy?: unknown;
 }
 
+export interface NotificationTarget {
+  url: string;
+  /** The lowest severity sent: debug < info < warning < critical. */
+  severity: 'debug' | 'info' | 'warning' | 'critical';
+  /** Name of the secret, in the stage's profile, whose value signs each body (HMAC-SHA256). */
+  secret: string;
+}
+
 export interface AppManifest {
   app: string;
   /** Absolute path of sluice.app.yml. */
@@ -124,6 +132,8 @@ export interface AppManifest {
   stages: Record<string, StageSpec>;
   /** Validated later by the pipeline layer; kept raw here. */
   pipeline?: unknown;
+  /** Webhooks told about rollout transitions at or above their severity. */
+  notifications: NotificationTarget[];
 }
 
 /** Where the output of another service lives: `${output:app:stage:region:service.key}` with blanks filled in. */
