@@ -3,19 +3,21 @@
 // - Sluice's gateway (`sluice up` on a home with the bench app deployed),
 // - serverless-offline 13.x on Serverless Framework 3.x (the tool Sluice's users would otherwise run).
 // Each serves a hello handler and one that awaits 20 ms; autocannon, 50 connections, a warm-up then
-// 3 × 10 s, medians. Also the start-up time from spawn to the first 200 of a deployed function.
+// 3 × 10 s, medians. The three servers run side by side (idle but one) and the repetitions are
+// interleaved, so noise on a shared host lands on every contender alike. Also the start-up time from spawn
+// to the first 200 of a deployed function.
 //
 // Options (for quick local runs; the defaults are the published method):
-//   --duration S  --warmup S  --reps N  --connections N  --only raw,sluice,offline
+//   --duration S  --warmup S  --reps N  --connections N  --startup-reps N  --only raw,sluice,offline
 
-import { cpus } from 'node:os';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ROUTES, writeSluiceApp } from './lib/bench-app.js';
-import { measureLoad } from './lib/load.js';
+import { describeRun, measureOnce, summarize, warmUp } from './lib/load.js';
+import { sampleRss } from './lib/proc-stats.js';
 import { firstJsonLine, freePort, get, removeOnExit, spawnServer, stopAll, tail, waitFor200 } from './lib/processes.js';
 import { cell, goalRow, median, percent, printJsonLine, progress, ratio, round, table, times } from './lib/report.js';
 import { ensureServerlessOffline, startServerlessOffline } from './lib/serverless-offline.js';
@@ -24,10 +26,11 @@ import { deploy, startSluice } from './lib/sluice.js';
 const STAGE = 'bench';
 const HANDLERS = ['hello', 'slow'];
 const CONTENDERS = [
-  { id: 'sluice', label: 'Sluice gateway' },
-  { id: 'offline', label: 'serverless-offline' },
-  { id: 'raw', label: 'raw Node http' },
+  { id: 'sluice', label: 'Sluice gateway', start: startSluiceContender },
+  { id: 'offline', label: 'serverless-offline', start: startOfflineContender },
+  { id: 'raw', label: 'raw Node http', start: startRawContender },
 ];
+const START_ORDER = ['raw', 'sluice', 'offline'];
 const SLOW_CEILING_RPS = 2500; // 50 connections / 20 ms
 const NOISE_CORES = 0.15; // CPU used by unrelated processes during a run above which the table warns
 
@@ -55,9 +58,23 @@ export async function gatewayBench(argv = []) {
   const results = {};
   const notes = [];
   try {
-    if (only.has('raw')) results.raw = await attempt('raw Node', () => benchRaw(work, load));
-    if (only.has('sluice')) results.sluice = await attempt('Sluice', () => benchSluice(work, load, Number(values['startup-reps']), notes));
-    if (only.has('offline')) results.offline = await attempt('serverless-offline', () => benchOffline(work, load, notes));
+    // 1. Start every server (Sluice's start-up is measured here), then 2. load them in turn.
+    const servers = {};
+    for (const id of START_ORDER) {
+      if (!only.has(id)) continue;
+      const contender = CONTENDERS.find((c) => c.id === id);
+      try {
+        servers[id] = await contender.start({ work, notes, startupReps: Number(values['startup-reps']) });
+        results[id] = { readyMs: servers[id].readyMs, reportedReadyMs: servers[id].reportedReadyMs ?? null };
+      } catch (error) {
+        results[id] = failure(contender.label, error);
+      }
+    }
+    await loadAll(servers, results, load);
+    for (const id of Object.keys(servers)) {
+      const stopped = await servers[id].stop();
+      if (stopped?.gatewayOutlivedUp) notes.push('the Sluice gateway process outlived `sluice up` after SIGTERM (the bench stopped it)');
+    }
   } finally {
     await stopAll();
     await rm(work, { recursive: true, force: true });
@@ -65,31 +82,55 @@ export async function gatewayBench(argv = []) {
   return report(results, load, notes);
 }
 
-async function attempt(name, fn) {
-  try {
-    return await fn();
-  } catch (error) {
-    progress(`${name} could not be measured: ${error.message}`);
-    await stopAll();
-    return { error: error.message.split('\n').filter(Boolean).slice(0, 2).join(' ') };
-  }
+function failure(label, error) {
+  progress(`${label} could not be measured: ${error.message}`);
+  return { error: error.message.split('\n').filter(Boolean).slice(0, 2).join(' ') };
 }
 
-async function measureHandlers(baseUrl, pid, load, name) {
-  const out = {};
+/** Warm-up then interleaved repetitions, one handler at a time, rotating which contender goes first. */
+async function loadAll(servers, results, load) {
+  const label = (id) => CONTENDERS.find((c) => c.id === id).label;
   for (const handler of HANDLERS) {
-    const url = baseUrl + ROUTES[handler];
-    const probe = await get(url);
-    if (probe.status !== 200 || probe.body !== '{"ok":true}') throw new Error(`${url} answered ${probe.status} ${probe.body.slice(0, 200)}`);
-    progress(`${name} / ${handler}: ${url}`);
-    out[handler] = await measureLoad({ url, pid, ...load, log: (m) => progress(`${name} / ${handler}: ${m}`) });
+    const live = () => Object.keys(servers).filter((id) => !results[id].error);
+    const runs = {};
+    const samplers = {};
+    for (const id of live()) {
+      const url = servers[id].baseUrl + ROUTES[handler];
+      try {
+        const probe = await get(url);
+        if (probe.status !== 200 || probe.body !== '{"ok":true}') throw new Error(`${url} answered ${probe.status} ${probe.body.slice(0, 200)}`);
+        samplers[id] = sampleRss(servers[id].pid);
+        progress(`${label(id)} / ${handler}: warm-up ${load.warmupS} s on ${url}`);
+        await warmUp({ url, ...load });
+        runs[id] = [];
+      } catch (error) {
+        results[id] = failure(label(id), error);
+      }
+    }
+    for (let rep = 0; rep < load.reps; rep++) {
+      const order = live();
+      for (let k = 0; k < order.length; k++) {
+        const id = order[(k + rep) % order.length];
+        if (results[id].error) continue;
+        try {
+          const run = await measureOnce({ url: servers[id].baseUrl + ROUTES[handler], pid: servers[id].pid, ...load });
+          runs[id].push(run);
+          progress(`${label(id)} / ${handler}: run ${rep + 1}/${load.reps}: ${describeRun(run)}`);
+        } catch (error) {
+          results[id] = failure(label(id), error);
+        }
+      }
+    }
+    for (const [id, stopSampling] of Object.entries(samplers)) {
+      const peakRssMb = stopSampling();
+      if (!results[id].error) results[id][handler] = summarize(runs[id], peakRssMb);
+    }
   }
-  return out;
 }
 
 // ---- raw Node ---------------------------------------------------------------------------------------
 
-async function benchRaw(work, load) {
+async function startRawContender({ work }) {
   const dir = join(work, 'raw');
   const handlerFile = await writeSluiceApp(dir);
   const entry = fileURLToPath(new URL('./lib/raw-server.js', import.meta.url));
@@ -100,20 +141,18 @@ async function benchRaw(work, load) {
   server.child.stdout.resume();
   const baseUrl = `http://127.0.0.1:${port}`;
   const readyMs = (await waitFor200(baseUrl + ROUTES.hello, { exited: server.exited })) - spawnedAt;
-  const measured = await measureHandlers(baseUrl, server.pid, load, 'raw Node');
-  await server.stop();
-  return { ...measured, readyMs };
+  return { baseUrl, pid: server.pid, readyMs, stop: server.stop };
 }
 
 // ---- Sluice -----------------------------------------------------------------------------------------
 
-async function benchSluice(work, load, startupReps, notes) {
+async function startSluiceContender({ work, notes, startupReps }) {
   const appDir = join(work, 'sluice-app');
   const home = join(work, 'sluice-home');
   await mkdir(home, { recursive: true });
   await writeSluiceApp(appDir);
 
-  // 1. Deploy the bench app into a fresh home, then stop: start-up is measured on an already-deployed home.
+  // Deploy the bench app into a fresh home, then stop: start-up is measured on an already-deployed home.
   progress('Sluice: sluice up + deploy of the bench app');
   const first = await startSluice({ home, log: progress });
   const { result } = await deploy({ appDir, api: first.ready.api, stage: STAGE });
@@ -122,7 +161,7 @@ async function benchSluice(work, load, startupReps, notes) {
   const servicePath = new URL(service.url).pathname.replace(/\/$/, '');
   noteLeak(await first.stop(), notes);
 
-  // 2. Start-up: spawn `sluice up` on fixed free ports and poll a deployed function until it answers 200.
+  // Start-up: spawn `sluice up` on free ports chosen here and poll a deployed function until it answers 200.
   const startups = [];
   let running;
   for (let i = 1; i <= startupReps; i++) {
@@ -140,17 +179,13 @@ async function benchSluice(work, load, startupReps, notes) {
     if (i < startupReps) noteLeak(await sluice.stop(), notes);
     else running = sluice;
   }
-
-  // 3. Load on the last one started.
   if (!running.gatewayPid) throw new Error(`no gateway pid in ${join(home, 'gateway.json')}`);
-  const gatewayUrl = `http://127.0.0.1:${new URL(running.ready.gateway).port}${servicePath}`;
-  const measured = await measureHandlers(gatewayUrl, running.gatewayPid, load, 'Sluice');
-  noteLeak(await running.stop(), notes);
   return {
-    ...measured,
+    baseUrl: `http://127.0.0.1:${new URL(running.ready.gateway).port}${servicePath}`,
+    pid: running.gatewayPid,
     readyMs: median(startups.map((s) => s.toFirst200)),
     reportedReadyMs: median(startups.map((s) => s.reported)),
-    startups,
+    stop: running.stop,
   };
 }
 
@@ -161,10 +196,9 @@ function noteLeak(stopped, notes) {
 
 // ---- serverless-offline -----------------------------------------------------------------------------
 
-async function benchOffline(work, load, notes) {
+async function startOfflineContender({ work, notes }) {
   const installed = await ensureServerlessOffline(progress);
-  const serviceDir = join(work, 'offline-service');
-  const offline = await startServerlessOffline({ installDir: installed.dir, serviceDir });
+  const offline = await startServerlessOffline({ installDir: installed.dir, serviceDir: join(work, 'offline-service') });
   let answeredAt;
   try {
     answeredAt = await waitFor200(offline.baseUrl + ROUTES.hello, { exited: offline.server.exited, timeoutMs: 90_000 });
@@ -173,10 +207,8 @@ async function benchOffline(work, load, notes) {
   }
   const readyMs = answeredAt - offline.spawnedAt;
   progress(`serverless-offline: first 200 after ${Math.round(readyMs)} ms`);
-  const measured = await measureHandlers(offline.baseUrl, offline.server.pid, load, 'serverless-offline');
-  await offline.server.stop();
   notes.push(`peer: serverless ${installed.serverless}, serverless-offline ${installed.offline} (worker threads, its default), per-request log to a file`);
-  return { ...measured, readyMs };
+  return { baseUrl: offline.baseUrl, pid: offline.server.pid, readyMs, stop: offline.server.stop };
 }
 
 // ---- report -----------------------------------------------------------------------------------------

@@ -148,4 +148,42 @@ describe('rollouts with real traffic', () => {
       ['AllAtOnce', 'succeeded'],
     ]);
   });
+
+  it('is followed live by `rollout watch` until it ends', async () => {
+    const first = await deploy('watched');
+    const traffic = startTraffic(helloUrl(first));
+    try {
+      const started = await deploy('watched', ['--param', 'edition=2', '--strategy', '{type: steps, weights: [50], interval: 2s}']);
+      expect(started.services[0]!.rollout!.status).toBe('active');
+      const watch = await runCli(['rollout', 'watch', '--stage', 'watched', '--json'], { cwd: app.path, server: plane.api });
+      expect(watch.code, watch.stderr).toBe(0);
+      const frames = watch.stdout.trim().split('\n').map((line) => JSON.parse(line) as { status: string; state: { weight: number } });
+      expect(frames[0]!.status).toBe('active');
+      expect(frames.at(-1)).toMatchObject({ status: 'succeeded', state: { weight: 100 } });
+    } finally {
+      await traffic.stop();
+    }
+  });
+
+  it('sends header-matched testers to the new version and keeps sticky callers on theirs', async () => {
+    const routed = await tempDir('sluice-routed-app-');
+    try {
+      await cp(FIXTURE, routed.path, { recursive: true });
+      const manifest = join(routed.path, 'api', 'sluice.yml');
+      await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('deployment:\n', 'deployment:\n  sticky: header:X-User\n  match: { header: X-Canary, value: "1" }\n'));
+      const first = await deploy('routed', [], routed.path);
+      const started = await deploy('routed', ['--param', 'edition=2', '--strategy', 'Canary10Percent30Minutes'], routed.path);
+      const [oldVersion, newVersion] = [String(versionOf(first)), String(versionOf(started))];
+      const versionFor = async (headers: Record<string, string>) => (await fetch(helloUrl(first), { headers })).headers.get('x-sluice-version');
+      for (let i = 0; i < 20; i += 1) expect(await versionFor({ 'x-canary': '1' })).toBe(newVersion);
+      const users = Array.from({ length: 60 }, (_, i) => `user-${i}`);
+      const firstPick = await Promise.all(users.map((user) => versionFor({ 'x-user': user })));
+      const secondPick = await Promise.all(users.map((user) => versionFor({ 'x-user': user })));
+      expect(secondPick).toEqual(firstPick);
+      expect(firstPick.filter((v) => v === oldVersion).length).toBeGreaterThan(firstPick.filter((v) => v === newVersion).length);
+      await runCliJson(['rollout', 'abort', '--stage', 'routed'], { cwd: routed.path, server: plane.api });
+    } finally {
+      await routed.remove();
+    }
+  });
 });
