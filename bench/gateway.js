@@ -8,7 +8,8 @@
 // to the first 200 of a deployed function.
 //
 // Options (for quick local runs; the defaults are the published method):
-//   --duration S  --warmup S  --reps N  --connections N  --startup-reps N  --only raw,sluice,offline
+//   --duration S  --warmup S  --reps N  --connections N  --startup-reps N  --noisy-retries N
+//   --only raw,sluice,offline
 
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ const CONTENDERS = [
 const START_ORDER = ['raw', 'sluice', 'offline'];
 const SLOW_CEILING_RPS = 2500; // 50 connections / 20 ms
 const NOISE_CORES = 0.15; // CPU used by unrelated processes during a run above which the table warns
+const RETRY_ABOVE_CORES = 0.25; // … and above which the run is repeated (within --noisy-retries)
 
 export async function gatewayBench(argv = []) {
   const { values } = parseArgs({
@@ -43,6 +45,7 @@ export async function gatewayBench(argv = []) {
       reps: { type: 'string', default: '3' },
       connections: { type: 'string', default: '50' },
       'startup-reps': { type: 'string', default: '3' },
+      'noisy-retries': { type: 'string', default: '6' },
       only: { type: 'string', default: 'raw,sluice,offline' },
     },
   });
@@ -70,7 +73,9 @@ export async function gatewayBench(argv = []) {
         results[id] = failure(contender.label, error);
       }
     }
-    await loadAll(servers, results, load);
+    const retries = { left: Number(values['noisy-retries']), used: 0 };
+    await loadAll(servers, results, load, retries);
+    if (retries.used > 0) notes.push(`${retries.used} noisy run(s) repeated (other processes above ${RETRY_ABOVE_CORES} cores); the quietest attempt kept`);
     for (const id of Object.keys(servers)) {
       const stopped = await servers[id].stop();
       if (stopped?.gatewayOutlivedUp) notes.push('the Sluice gateway process outlived `sluice up` after SIGTERM (the bench stopped it)');
@@ -88,7 +93,7 @@ function failure(label, error) {
 }
 
 /** Warm-up then interleaved repetitions, one handler at a time, rotating which contender goes first. */
-async function loadAll(servers, results, load) {
+async function loadAll(servers, results, load, retries) {
   const label = (id) => CONTENDERS.find((c) => c.id === id).label;
   for (const handler of HANDLERS) {
     const live = () => Object.keys(servers).filter((id) => !results[id].error);
@@ -113,9 +118,19 @@ async function loadAll(servers, results, load) {
         const id = order[(k + rep) % order.length];
         if (results[id].error) continue;
         try {
-          const run = await measureOnce({ url: servers[id].baseUrl + ROUTES[handler], pid: servers[id].pid, ...load });
-          runs[id].push(run);
+          const measure = () => measureOnce({ url: servers[id].baseUrl + ROUTES[handler], pid: servers[id].pid, ...load });
+          let run = await measure();
           progress(`${label(id)} / ${handler}: run ${rep + 1}/${load.reps}: ${describeRun(run)}`);
+          // A run during which other processes took a real share of the CPU is repeated, within a budget that
+          // keeps the bench bounded; the quietest attempt is kept.
+          while (run.otherCores > RETRY_ABOVE_CORES && retries.left > 0) {
+            retries.left--;
+            retries.used++;
+            const again = await measure();
+            progress(`${label(id)} / ${handler}: run ${rep + 1}/${load.reps} again (noisy): ${describeRun(again)}`);
+            if (again.otherCores < run.otherCores) run = again;
+          }
+          runs[id].push(run);
         } catch (error) {
           results[id] = failure(label(id), error);
         }

@@ -4,6 +4,8 @@
 const BENCHES = {
   gateway: async (args) => (await import('./gateway.js')).gatewayBench(args),
   deploy: async (args) => (await import('./deploy.js')).deployBench(args),
+  'blast-radius': async (args) => (await import('./blast-radius.js')).blastRadiusBench(args),
+  scale: async (args) => (await import('./scale.js')).scaleBench(args),
 };
 
 const [name, ...args] = process.argv.slice(2);

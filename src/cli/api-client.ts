@@ -1,16 +1,30 @@
 // HTTP client from the CLI to a control plane: finds it (--server, SLUICE_URL, default 127.0.0.1:4600),
-// sends the token (SLUICE_TOKEN), and turns API errors and an absent server into SluiceErrors.
+// sends the token (SLUICE_TOKEN, else the one `sluice login` stored for that server), and turns API errors
+// and an absent server into SluiceErrors.
 
 import { SluiceError, type ErrorBody } from '../errors/index.js';
+import { storedToken } from './credentials.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:4600';
 
 export class ApiClient {
-  constructor(readonly server: string, private readonly token: string | undefined) {}
+  #token: Promise<string | undefined> | undefined;
+
+  /** token: a token, or where to look one up (read once, on the first request). */
+  constructor(readonly server: string, private readonly token: string | undefined | (() => Promise<string | undefined>)) {}
 
   static fromOptions(options: { server?: string }): ApiClient {
     const server = (options.server ?? process.env.SLUICE_URL ?? DEFAULT_SERVER).replace(/\/$/, '');
-    return new ApiClient(server, process.env.SLUICE_TOKEN || undefined);
+    return new ApiClient(server, process.env.SLUICE_TOKEN || (() => storedToken(server)));
+  }
+
+  /** The bearer token and, for a control plane without tokens, who the local user is. */
+  private async identityHeaders(headers: Record<string, string>): Promise<void> {
+    this.#token ??= typeof this.token === 'function' ? this.token() : Promise.resolve(this.token);
+    const token = await this.#token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    const user = process.env.USER ?? process.env.USERNAME;
+    if (user) headers['x-sluice-user'] = user;
   }
 
   async get<T>(path: string): Promise<T> {
@@ -50,7 +64,7 @@ export class ApiClient {
   /** Follows a server-sent event stream until stop() is called or the server ends it. */
   async events(path: string, onEvent: (event: { id?: string; event: string; data: string }) => void, signal?: AbortSignal): Promise<void> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    await this.identityHeaders(headers);
     let response: Response;
     try {
       response = await fetch(this.server + path, { headers, signal });
@@ -91,7 +105,7 @@ export class ApiClient {
   private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    await this.identityHeaders(headers);
     try {
       return await fetch(this.server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (cause) {

@@ -10,6 +10,8 @@ import { registerFunctionCommands } from './commands/function-commands.js';
 import { registerStageCommands } from './commands/stage-commands.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerUp } from './commands/up.js';
+import { registerAuditCommand } from './commands/audit-command.js';
+import { registerTokenCommands } from './commands/token-commands.js';
 import { printError } from './output.js';
 
 export function buildProgram(): Command {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerFunctionCommands(program);
   registerRolloutCommands(program);
   registerConfigCommands(program);
+  registerTokenCommands(program);
+  registerAuditCommand(program);
   registerDemo(program);
   return program;
 }

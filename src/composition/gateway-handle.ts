@@ -1,6 +1,6 @@
 // The gateway runs as its own process, so it keeps serving when the control plane stops or dies.
 // This module starts it (or re-attaches to one still running for the same home) and talks to its
-// control endpoints: reload after a routing change, direct invoke, health.
+// control endpoints: reload after a routing change, direct invoke, health, metrics, a new master key.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../errors/index.js';
-import type { RoutingNotifier } from '../engine/index.js';
+import type { FunctionInvoker, RoutingNotifier } from '../engine/index.js';
+import { createSecretBox } from '../secrets/index.js';
 import type { GatewayControl, InvokeOutcome, InvokeRequest } from '../server/index.js';
 
 export interface GatewayRecord {
@@ -20,10 +21,13 @@ export interface GatewayRecord {
   token: string;
 }
 
-export interface GatewayHandle extends GatewayControl, RoutingNotifier {
+export interface GatewayHandle extends GatewayControl, RoutingNotifier, Required<Pick<FunctionInvoker, 'warm'>> {
   readonly record: GatewayRecord;
   /** Stops the gateway process and waits for it to exit. */
   stop(): Promise<void>;
+  metrics(): Promise<string>;
+  /** Hands the gateway the new master key after a rotation re-encrypted the store; it reloads its routing. */
+  rotateKey(keyHex: string): Promise<void>;
 }
 
 export interface GatewayLaunch {
@@ -32,6 +36,8 @@ export interface GatewayLaunch {
   port: number;
   databaseUrl?: string;
   masterKeyHex: string;
+  /** The gateway process's log level (its JSON log is <home>/gateway.log). */
+  logLevel?: string;
   /** Stop a running gateway of this home and start a fresh one. */
   fresh?: boolean;
 }
@@ -43,7 +49,10 @@ export async function startOrAttachGateway(launch: GatewayLaunch): Promise<Gatew
   if (existing && isAlive(existing.pid)) {
     const samePort = launch.port === 0 || existing.port === launch.port;
     const handle = gatewayHandle(existing);
-    if (!launch.fresh && samePort && existing.host === launch.host && (await handle.health().then((h) => h.ok, () => false))) return handle;
+    // A gateway holding another master key (SLUICE_MASTER_KEY changed) could not open the store's secrets.
+    const keyId = createSecretBox(Buffer.from(launch.masterKeyHex, 'hex')).keyId;
+    const healthy = await handle.health().then((h) => h.ok && (h.keyId === undefined || h.keyId === keyId), () => false);
+    if (!launch.fresh && samePort && existing.host === launch.host && healthy) return handle;
     await handle.stop();
   }
   return spawnGateway(launch);
@@ -61,6 +70,7 @@ async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
     SLUICE_GATEWAY_PORT: String(launch.port),
     SLUICE_INTERNAL_TOKEN: token,
     SLUICE_MASTER_KEY: launch.masterKeyHex,
+    SLUICE_LOG_LEVEL: launch.logLevel ?? 'info',
   };
   if (launch.databaseUrl) env.DATABASE_URL = launch.databaseUrl;
   else delete env.DATABASE_URL;
@@ -122,7 +132,23 @@ function gatewayHandle(record: GatewayRecord): GatewayHandle {
       await call('POST', '/_sluice/reload', {});
     },
     invoke: (request: InvokeRequest) => call<InvokeOutcome>('POST', '/_sluice/invoke', request),
-    health: () => call<{ ok: boolean; generation: number }>('GET', '/_sluice/health'),
+    async warm(functions) {
+      await call('POST', '/_sluice/warm', { functions });
+    },
+    health: () => call<{ ok: boolean; generation: number; keyId?: string }>('GET', '/_sluice/health'),
+    async metrics() {
+      let response: Response;
+      try {
+        response = await fetch(record.url + '/_sluice/metrics', { headers: { 'x-sluice-internal-token': record.token }, signal: AbortSignal.timeout(5000) });
+      } catch (cause) {
+        throw new SluiceError('GATEWAY_UNAVAILABLE', `The gateway at ${record.url} does not answer.`, { cause });
+      }
+      if (!response.ok) throw new SluiceError('GATEWAY_UNAVAILABLE', `The gateway answered ${response.status} for its metrics.`);
+      return response.text();
+    },
+    async rotateKey(keyHex: string) {
+      await call('POST', '/_sluice/rotate-key', { key: keyHex });
+    },
     async stop() {
       if (!isAlive(record.pid)) return;
       process.kill(record.pid, 'SIGTERM');

@@ -14,6 +14,8 @@ import {
   type ResolutionContext,
 } from '../manifest/index.js';
 import { parse as parseYaml } from 'yaml';
+import type { StageRecord } from '../store/index.js';
+import { changeWithEvents } from './audit-trail.js';
 import { deployService, type ServiceDeployResult } from './deploy-service.js';
 import { assertStageName } from './stage-name.js';
 import { serviceUrl, type EngineContext, type ProgressListener } from './ports.js';
@@ -55,6 +57,7 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
   const loaded = parseApp(request.sources);
   const app = loaded.app.app;
   const profile = profileForStage(loaded.app, request.stage);
+  const approval = loaded.app.profiles[profile]?.approval === 'required' ? 'required' : 'none';
   const selected = selectServices(loaded, request.services ?? []);
   const layers = orderServices(loaded, selected);
   progress({ phase: 'plan', message: `Deploying ${layers.flat().join(', ')} to stage ${request.stage} (profile ${profile})` });
@@ -69,7 +72,7 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
     const existingStage = await ctx.store.getStage(app, request.stage);
     const storedParams = await ctx.store.listParams(profile);
     const results: ServiceDeployResult[] = [];
-    let stageRecorded = existingStage !== undefined && existingStage.profile === profile;
+    let stageRecorded = existingStage !== undefined && existingStage.profile === profile && existingStage.approval === approval;
     for (const layer of layers) {
       const layerResults = await Promise.all(
         layer.map(async (service) => {
@@ -90,7 +93,7 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
             ensureStage: async () => {
               if (stageRecorded) return;
               stageRecorded = true;
-              await ctx.store.upsertStage({ app, name: request.stage, profile, kind: existingStage?.kind ?? 'stage' });
+              await recordStage(ctx, { app, name: request.stage, profile, approval, kind: existingStage?.kind ?? 'stage' }, existingStage, request);
             },
           });
         }),
@@ -108,6 +111,24 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
   } finally {
     keys.forEach((key) => inFlight.delete(key));
   }
+}
+
+/** Creates the stage (or updates its profile and approval) with its `stage.created` / `stage.updated` entry. */
+async function recordStage(ctx: EngineContext, stage: Omit<StageRecord, 'createdAt' | 'updatedAt' | 'lastDeployAt'>, existing: StageRecord | undefined, request: DeployRequest): Promise<void> {
+  await changeWithEvents(ctx, async (tx) => {
+    await tx.upsertStage(stage);
+    const previous = existing ? { previous: { profile: existing.profile, approval: existing.approval } } : {};
+    const event = {
+      type: existing ? 'stage.updated' : 'stage.created',
+      actor: request.actor,
+      app: stage.app,
+      stage: stage.name,
+      service: null,
+      commitSha: request.commitSha ?? null,
+      payload: { profile: stage.profile, approval: stage.approval, ...previous },
+    };
+    return { value: undefined, events: [event] };
+  });
 }
 
 function selectServices(loaded: LoadedApp, wanted: string[]): string[] | undefined {

@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors/index.js';
 import type { AppManifest, ResolvedService } from '../manifest/index.js';
 import type { AliasRules, FunctionConfig } from '../store/index.js';
+import { finishDeployment, startDeployment } from './audit-trail.js';
 import { describeEndpoints } from './endpoints.js';
 import { freezeFunction } from './function-version.js';
 import { planService } from './plan-service.js';
@@ -105,7 +106,7 @@ export async function deployService(ctx: EngineContext, driver: RolloutDriver, i
     }
   }
   const rolloutPlan = { ...rolloutPlanFor({ service: resolved, app: input.app, stage, strategy: input.strategy }), notifications: input.app.notifications };
-  const deployment = await store.createDeployment({ id: randomUUID(), app, stage, service, strategy: rolloutPlan.schedule.name, actor: input.actor, commitSha: input.commitSha });
+  const deployment = await startDeployment(ctx, { id: randomUUID(), app, stage, service, strategy: rolloutPlan.schedule.name, actor: input.actor, commitSha: input.commitSha });
   try {
     const functions: FunctionDeployResult[] = [];
     for (const f of frozen) {
@@ -129,13 +130,16 @@ export async function deployService(ctx: EngineContext, driver: RolloutDriver, i
 
     if (plan.publish.length === 0) {
       // Only outputs, tables or removed functions changed: nothing to shift.
-      await store.finishDeployment(deployment.id, { status: 'succeeded', changes: [] });
+      await finishDeployment(ctx, deployment.id, { status: 'succeeded', changes: [] }, input.actor);
       return { service, status: 'deployed', deploymentId: deployment.id, url, functions, outputs: resolved.outputs, rollout: null };
     }
     await prepareAliases(ctx, app, stage, service, plan.publish, resolved);
+    // Like provisioned concurrency: the new versions answer their first users warm, so alarms judge the code,
+    // not a worker's start-up.
+    await ctx.invoker.warm?.(plan.publish.map((p) => ({ app, stage, service, function: p.function, versionId: p.to })));
     progress({ service, phase: 'route', message: `${service}: rollout ${rolloutPlan.schedule.name}` });
     const initial = createRollout({ id: randomUUID(), app, stage, service, deploymentId: deployment.id, functions: plan.publish, plan: rolloutPlan }, ctx.now());
-    const record = await driver.begin(initial.state, initial.actions);
+    const record = await driver.begin(initial.state, initial.actions, input.actor);
     const settled = input.wait ? await driver.settled(record.id) : record;
     const state = settled.state as unknown as RolloutState;
     progress({ service, phase: 'done', message: `${service}: ${plan.publish.length} new version(s), rollout ${settled.status}` });
@@ -152,7 +156,7 @@ export async function deployService(ctx: EngineContext, driver: RolloutDriver, i
     const message = error instanceof Error ? error.message : String(error);
     const current = await store.getDeployment(deployment.id).catch(() => undefined);
     if (current?.status === 'running' && !(await store.findActiveRollout(app, stage, service).catch(() => undefined))) {
-      await store.finishDeployment(deployment.id, { status: 'failed', message, changes: [] }).catch(() => undefined);
+      await finishDeployment(ctx, deployment.id, { status: 'failed', message, changes: [] }, input.actor).catch(() => undefined);
     }
     throw error;
   }

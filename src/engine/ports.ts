@@ -24,6 +24,14 @@ export interface FunctionInvoker {
     result?: unknown;
     error?: { type: string; message: string };
   }>;
+  /** Loads the handlers of versions about to receive traffic, so their first calls are not cold starts. */
+  warm?(functions: Array<{ app: string; stage: string; service: string; function: string; versionId: string }>): Promise<void>;
+}
+
+/** Where the engine reports problems it works around (a notification that failed); the composition logs them. */
+export interface EngineLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface EngineContext {
@@ -39,6 +47,8 @@ export interface EngineContext {
   env: Record<string, string | undefined>;
   region: string;
   now(): number;
+  /** Structured logs of the control plane; nothing is logged without it. */
+  log?: EngineLog;
 }
 
 export function serviceUrl(gatewayUrl: string, app: string, stage: string, service: string): string {

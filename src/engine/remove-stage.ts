@@ -2,6 +2,7 @@
 // deployments, and the versions and bundles that nothing else uses any more.
 
 import { SluiceError } from '../errors/index.js';
+import { recordEvent } from './event-bus.js';
 import type { EngineContext, ProgressListener } from './ports.js';
 import { assertStageName } from './stage-name.js';
 
@@ -44,6 +45,7 @@ export async function removeStage(ctx: EngineContext, app: string, stage: string
     const artifacts = await tx.deleteUnreferencedArtifacts();
     return { tablesDropped, versionsDeleted: versions.length, artifactsDeleted: artifacts };
   });
-  await store.appendEvent({ type: 'stage.removed', actor, app, stage, service: null, payload: { services, ...result } });
+  // The stage's audit entries stay: the timeline outlives what it describes.
+  await recordEvent(store, ctx.events, { type: 'stage.removed', actor, app, stage, service: null, payload: { profile: record.profile, services, ...result } });
   return { app, stage, services, ...result };
 }

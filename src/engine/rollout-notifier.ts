@@ -19,7 +19,7 @@ export async function notifyWebhooks(ctx: EngineContext, state: RolloutState, ev
     targets.map(async (target) => {
       const sealed = profile ? await ctx.store.getSecret(profile, target.secret) : undefined;
       if (!sealed) {
-        console.warn(`Sluice: notification to ${target.url} skipped: set the secret ${target.secret} in profile ${profile ?? '?'} to sign it.`);
+        ctx.log?.warn({ url: target.url, secret: target.secret, profile: profile ?? null, event: event.type }, 'notification skipped: its signing secret is not set in the profile');
         return;
       }
       const signature = createHmac('sha256', ctx.secrets.decrypt(sealed)).update(body).digest('hex');
@@ -31,7 +31,7 @@ export async function notifyWebhooks(ctx: EngineContext, state: RolloutState, ev
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
-        console.warn(`Sluice: notification to ${target.url} failed: ${(error as Error).message}`);
+        ctx.log?.warn({ url: target.url, event: event.type, reason: (error as Error).message }, 'notification failed');
       }
     }),
   );

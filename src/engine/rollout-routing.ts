@@ -1,7 +1,9 @@
 // How a rollout's weight becomes `live` alias targets: the old version keeps 100 − w, the new one gets w.
 // The alias's rules (sticky key, header matches, the pre-traffic pin) are kept as the deploy set them.
+// A `fence` runs first inside the routing transaction: the driver passes one that re-checks its lease on the
+// rollout (and locks it until commit), so a process that lost the rollout to another cannot flip weights.
 
-import type { AliasRecord, AliasTarget } from '../store/index.js';
+import type { AliasRecord, AliasTarget, Store } from '../store/index.js';
 import type { EngineContext } from './ports.js';
 import type { RolloutState } from './rollout/types.js';
 
@@ -19,7 +21,10 @@ export function targetsFor(from: string | null, to: string, weight: number): Ali
   ];
 }
 
-export async function applyRolloutWeight(ctx: EngineContext, state: RolloutState, weight: number): Promise<void> {
+/** Checks inside a routing transaction that the writer may still write; throws to roll it back. */
+export type RoutingFence = (tx: Store) => Promise<void>;
+
+export async function applyRolloutWeight(ctx: EngineContext, state: RolloutState, weight: number, fence?: RoutingFence): Promise<void> {
   const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
   const unchanged = state.functions.every((fn) => {
     const alias = aliases.find((a) => a.function === fn.function && a.name === 'live');
@@ -29,6 +34,7 @@ export async function applyRolloutWeight(ctx: EngineContext, state: RolloutState
   // Ticks re-assert the weight after a restart; only a real change touches routing.
   if (unchanged) return;
   await ctx.store.transaction(async (tx) => {
+    await fence?.(tx);
     for (const fn of state.functions) {
       const rules = aliases.find((a) => a.function === fn.function && a.name === 'live')?.rules ?? {};
       const finished = weight >= 100;
@@ -44,13 +50,14 @@ export async function applyRolloutWeight(ctx: EngineContext, state: RolloutState
     }
     await tx.bumpRoutingGeneration();
   });
-  await ctx.routing.routingChanged();
+  await tellGateway(ctx);
 }
 
 /** Puts 100% back on the old versions in one step; functions that had none lose their alias. */
-export async function restoreOldVersions(ctx: EngineContext, state: RolloutState): Promise<void> {
+export async function restoreOldVersions(ctx: EngineContext, state: RolloutState, fence?: RoutingFence): Promise<void> {
   const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
   await ctx.store.transaction(async (tx) => {
+    await fence?.(tx);
     for (const fn of state.functions) {
       if (!fn.from) {
         await tx.deleteAliases(state.app, state.stage, state.service, fn.function);
@@ -69,11 +76,33 @@ export async function restoreOldVersions(ctx: EngineContext, state: RolloutState
     }
     await tx.bumpRoutingGeneration();
   });
-  await ctx.routing.routingChanged();
+  await tellGateway(ctx);
 }
 
 function withoutPin(rules: AliasRecord['rules']): AliasRecord['rules'] {
   if (!rules.match) return rules;
   const match = rules.match.filter((m) => m.header.toLowerCase() !== PIN_HEADER);
   return match.length > 0 ? { ...rules, match } : { ...rules, match: undefined };
+}
+
+/** How long a rollout waits for its own gateway to reload before it goes on. */
+const GATEWAY_NOTICE_MS = 5000;
+
+/**
+ * Tells this process's gateway at once. Best effort: the change is durable, and every gateway also learns
+ * it through PostgreSQL NOTIFY or polling, so a gateway that is slow or down does not hold the rollout up.
+ */
+async function tellGateway(ctx: EngineContext): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), GATEWAY_NOTICE_MS);
+    timer.unref();
+  });
+  try {
+    if ((await Promise.race([ctx.routing.routingChanged(), timeout])) === 'timeout') ctx.log?.warn({ afterMs: GATEWAY_NOTICE_MS }, 'the gateway did not confirm a routing change in time; it catches up by itself');
+  } catch (error) {
+    ctx.log?.warn({ err: error }, 'the gateway could not be told of a routing change; it catches up by itself');
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   FUNCTION_NOT_FOUND: { status: 404, hint: '`sluice info --stage NAME` lists the functions of a stage.' },
   OUTPUT_NOT_FOUND: { status: 400, hint: 'Deploy the service that publishes the output to that stage first, or give the variable a fallback.' },
   SECRET_KEY_MISMATCH: { status: 500, hint: 'The master key changed; set SLUICE_MASTER_KEY to the key the secrets were written with.' },
+  MASTER_KEY_FROM_ENVIRONMENT: { status: 409, hint: 'Generate a key (openssl rand -hex 32 > new.key), run `sluice secrets rotate-key --key-stdin < new.key`, then set SLUICE_MASTER_KEY to it before the next start.' },
   DEPLOY_IN_PROGRESS: { status: 409, hint: 'Wait for the running deployment of this stage to finish, then deploy again.' },
   CONFLICT: { status: 409, hint: 'Someone else changed it at the same time; look at the current state and try again.' },
   UNAUTHORIZED: { status: 401, hint: 'Pass a token with SLUICE_TOKEN or `sluice login`.' },

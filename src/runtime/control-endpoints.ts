@@ -1,11 +1,12 @@
-// The /_sluice/* endpoints the control plane uses: health (open), reload and direct invoke (guarded by
-// the internal token, compared in constant time). Direct invoke runs a live version by weight, or with
+// The /_sluice/* endpoints the control plane uses: health (open); reload, direct invoke, Prometheus metrics
+// and a new master key after a rotation (guarded by the internal token, compared in constant time). Direct invoke runs a live version by weight, or with
 // `versionId` exactly that version, routed or not (how hook functions run).
 
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSluiceError, SluiceError } from '../errors/index.js';
 import type { FunctionRuntime, InvokeRequest } from './function-runtime.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
 import { sendJson } from './gateway-responses.js';
 import { readJson } from './request-body.js';
 
@@ -16,6 +17,10 @@ export interface ControlDependencies {
   internalToken: string;
   reload(): Promise<number>;
   onError(error: unknown, during: string): void;
+  /** Loaded by the time the gateway listens. */
+  metrics: () => GatewayMetrics;
+  rotateKey?: (keyHex: string) => Promise<void>;
+  keyId?: () => string;
 }
 
 function tokenMatches(given: string | string[] | undefined, expected: string): boolean {
@@ -42,7 +47,7 @@ function parseInvokeRequest(body: unknown): InvokeRequest {
 export function createControlHandler(deps: ControlDependencies): (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void> {
   return async function serveControl(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (pathname === '/_sluice/health' && req.method === 'GET') {
-      sendJson(res, 200, { ok: true, generation: deps.runtime.table.generation, versions: deps.runtime.table.versionCount, workers: deps.runtime.workerCount });
+      sendJson(res, 200, { ok: true, generation: deps.runtime.table.generation, versions: deps.runtime.table.versionCount, workers: deps.runtime.workerCount, keyId: deps.keyId?.() });
       return;
     }
     if (!tokenMatches(req.headers[INTERNAL_TOKEN_HEADER], deps.internalToken)) {
@@ -57,9 +62,27 @@ export function createControlHandler(deps: ControlDependencies): (req: IncomingM
       } else if (pathname === '/_sluice/invoke' && req.method === 'POST') {
         const request = parseInvokeRequest(await readJson(req));
         sendJson(res, 200, await deps.runtime.invokeDirect(request));
+      } else if (pathname === '/_sluice/warm' && req.method === 'POST') {
+        const body = (await readJson(req)) as { functions?: unknown };
+        const functions = Array.isArray(body?.functions) ? (body.functions as Array<Record<string, unknown>>) : [];
+        const warmed = await Promise.all(
+          functions.map((f) => deps.runtime.warm({ app: String(f.app), stage: String(f.stage), service: String(f.service), function: String(f.function), versionId: String(f.versionId) })),
+        );
+        sendJson(res, 200, { warmed: warmed.filter(Boolean).length });
+      } else if (pathname === '/_sluice/metrics' && req.method === 'GET') {
+        req.resume();
+        const metrics = deps.metrics();
+        const text = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      } else if (pathname === '/_sluice/rotate-key' && req.method === 'POST' && deps.rotateKey) {
+        const body = (await readJson(req)) as { key?: unknown };
+        if (typeof body?.key !== 'string' || body.key === '') throw new SluiceError('INVALID_BODY', 'The rotate-key request needs the new key as a string field "key".');
+        await deps.rotateKey(body.key);
+        sendJson(res, 200, { generation: deps.runtime.table.generation, keyId: deps.keyId?.() });
       } else {
         req.resume();
-        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control endpoint ${req.method} ${pathname}.`, hint: 'The control endpoints are POST /_sluice/reload, POST /_sluice/invoke and GET /_sluice/health.' });
+        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control endpoint ${req.method} ${pathname}.`, hint: 'The control endpoints are POST /_sluice/reload, POST /_sluice/invoke, POST /_sluice/rotate-key, GET /_sluice/metrics and GET /_sluice/health.' });
       }
     } catch (error) {
       if (isSluiceError(error)) {

@@ -11,8 +11,9 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SluiceError } from '../errors/index.js';
 import { InvocationLogs } from './invocation-logs.js';
+import { FilteredInvocationLogs, type LogFilter } from './log-filter.js';
 import { invokeResult, outcomeLogLine, resultKind, type InvokeResult, type RuntimeOutcome } from './invocation-outcome.js';
-import { MetricsRecorder } from './metrics-recorder.js';
+import { MetricsRecorder, type InvocationResultKind } from './metrics-recorder.js';
 import { functionKey, RouteTable, unroutedDeployment, type FunctionDeployment, type VersionTarget } from './route-table.js';
 import type { RuntimeStore } from './runtime-store.js';
 import { ArtifactCache, ArtifactMissingError } from './artifact-cache.js';
@@ -62,6 +63,10 @@ export interface FunctionRuntimeOptions {
   now: () => number;
   random: () => number;
   workers: Required<WorkerSettings>;
+  /** Every log line of an invocation passes through it before it is buffered (secret masking). */
+  logFilter?: LogFilter;
+  /** Told of every invocation's end, like the metrics recorder (the gateway's Prometheus metrics). */
+  onInvocation?: (target: VersionTarget, kind: InvocationResultKind, durationMs: number) => void;
 }
 
 interface ConcurrencyCounter {
@@ -81,6 +86,7 @@ export class FunctionRuntime {
   table: RouteTable = new RouteTable({ generation: 0, services: [] });
   readonly logs: InvocationLogs;
   readonly metrics = new MetricsRecorder();
+  private readonly lines: FilteredInvocationLogs;
   private readonly pools = new Map<string, WorkerPool>();
   private readonly retiring = new Map<string, WorkerPool>();
   private readonly unrouted = new Map<string, UnroutedVersion>();
@@ -94,6 +100,7 @@ export class FunctionRuntime {
 
   constructor(private readonly options: FunctionRuntimeOptions) {
     this.logs = new InvocationLogs(options.now);
+    this.lines = new FilteredInvocationLogs(this.logs, options.logFilter, options.now);
     this.artifacts = new ArtifactCache(options.store, options.cacheDir);
     this.tables = new TableBridge(options.store);
   }
@@ -180,6 +187,7 @@ export class FunctionRuntime {
     }
     if (counter.inFlight >= config.concurrency) {
       this.metrics.record(target.origin, 'throttle', 0, this.options.now());
+      this.options.onInvocation?.(target, 'throttle', 0);
       done({ outcome: { kind: 'throttled' }, requestId, target, durationMs: 0 });
       return;
     }
@@ -188,13 +196,17 @@ export class FunctionRuntime {
     const started = performance.now();
     const invocation = { id: this.nextInvocationId++, requestId, deadline: Date.now() + config.timeout * 1000, payload };
     const held = counter;
+    this.lines.begin(requestId);
     pool.dispatch(invocation, (outcome) => {
       held.inFlight--;
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       const origin = target.origin;
-      this.metrics.record(origin, resultKind(outcome), durationMs, this.options.now());
+      const kind = resultKind(outcome);
+      this.metrics.record(origin, kind, durationMs, this.options.now());
+      this.options.onInvocation?.(target, kind, durationMs);
       const line = outcomeLogLine(outcome, config);
-      if (line !== undefined) this.logs.add(origin, requestId, 'system', line);
+      if (line !== undefined) this.lines.add(origin, requestId, 'system', line);
+      this.lines.end(requestId);
       done({ outcome, requestId, target, durationMs });
     });
   }
@@ -214,6 +226,15 @@ export class FunctionRuntime {
     if (deployment !== undefined && routed !== undefined) return this.invokeEvent(deployment, routed, event);
     const unrouted = await this.unroutedVersion(request, request.versionId);
     return this.invokeEvent(unrouted.deployment, unrouted.target, event);
+  }
+
+  /** Loads a routed version's handler in a worker before traffic reaches it; resolves once it is ready. */
+  async warm(request: Omit<InvokeRequest, 'event' | 'versionId'> & { versionId: string }): Promise<boolean> {
+    const deployment = this.table.functions.get(functionKey(request.app, request.stage, request.service, request.function));
+    const target = deployment?.targets.find((t) => t.version.id === request.versionId);
+    if (deployment === undefined || target === undefined) return false;
+    await this.poolFor(deployment, target).prewarm();
+    return true;
   }
 
   invokeEvent(deployment: FunctionDeployment, target: VersionTarget, event: unknown): Promise<InvokeResult> {
@@ -284,7 +305,7 @@ export class FunctionRuntime {
       env: this.environmentOf(deployment, target),
       invocationsPerWorker: this.options.workers.invocationsPerWorker,
       maxWorkers: this.options.workers.maxWorkersPerVersion,
-      onLog: (line) => this.logs.add(target.origin, line.requestId, line.level, line.message),
+      onLog: (line) => this.lines.add(target.origin, line.requestId, line.level, line.message),
       onTableCall: this.tableOperation,
     });
   }

@@ -53,6 +53,9 @@ export class FunctionWorker {
   /** Child processes started by handlers and still running. */
   private readonly children = new Set<number>();
   private readonly exited: Promise<void>;
+  private markStarted!: () => void;
+  /** Resolves once the handler module is loaded (or the worker could not start: it then fails its calls). */
+  readonly started: Promise<void> = new Promise((resolve) => (this.markStarted = resolve));
 
   constructor(private readonly options: FunctionWorkerOptions) {
     this.thread = new Worker(options.workerUrl, {
@@ -71,6 +74,7 @@ export class FunctionWorker {
     });
     this.exited = new Promise((resolve) => {
       this.thread.once('exit', (code) => {
+        this.markStarted();
         this.onThreadExit(code);
         resolve();
       });
@@ -145,6 +149,7 @@ export class FunctionWorker {
           break;
         case 'ready':
           if (this.state === 'starting') this.state = 'ready';
+          this.markStarted();
           break;
         case 'init-failed':
           this.options.onInitFailed(message.error);

@@ -10,13 +10,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createControlHandler } from './control-endpoints.js';
 import { FunctionRuntime, type InvokeRequest, type InvokeResult, type WorkerSettings } from './function-runtime.js';
 import { FailureEpisodes } from './failure-episodes.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { LogFilter } from './log-filter.js';
 import { sendJson, sendOutcome } from './gateway-responses.js';
 import { LOCAL_ACCOUNT_ID } from './http-event.js';
 import { readBody, tooLarge } from './request-body.js';
 import type { FunctionDeployment, RouteMatch } from './route-table.js';
+import { RoutingWatcher } from './routing-listener.js';
 import type { RuntimeStore } from './runtime-store.js';
 import { ScheduleRunner, type ScheduleTick } from './schedule-runner.js';
 import { TelemetryFlusher } from './telemetry-flusher.js';
@@ -33,9 +37,11 @@ export interface GatewayOptions {
   internalToken: string;
   /** Where bundles are written as <codeHash>.mjs for workers to import. */
   cacheDir: string;
-  /** Fallback polling of getRoutingGeneration(). Default 1000 ms. */
+  /** Fallback polling of getRoutingGeneration() (PostgreSQL also notifies). Default 1000 ms. */
   pollIntervalMs?: number;
-  /** Logs and metrics flush interval. Default 500 ms. */
+  /** This gateway's name on the scheduled runs it claims. Default `host:pid`. */
+  holder?: string;
+  /** Logs and metrics flush interval. Default 100 ms (see the flush timer). */
   flushIntervalMs?: number;
   now?: () => number;
   /** Weighted version choice for requests without a sticky key or match; [0, 1). Default Math.random. */
@@ -48,6 +54,15 @@ export interface GatewayOptions {
   onError?: (error: unknown, during: string) => void;
   /** The end of such an episode, with how many attempts failed. Default: console.error. */
   onRecovered?: (during: string, failedAttempts: number) => void;
+  /** Function log lines pass through it, per invocation, before they are buffered (secret masking). */
+  logFilter?: LogFilter;
+  /**
+   * Takes a new master key (POST /_sluice/rotate-key, after `sluice secrets rotate-key` re-encrypted the
+   * store); it reloads the routing itself. Without it the endpoint answers 404.
+   */
+  rotateKey?: (keyHex: string) => Promise<void>;
+  /** Fingerprint of the master key in use, shown by GET /_sluice/health so a control plane can tell. */
+  keyId?: () => string;
 }
 
 export interface Gateway {
@@ -62,6 +77,9 @@ export interface Gateway {
 
 /** Reading the routing failed (polling the generation or reloading); the last routing keeps serving. */
 export const READING_ROUTING = 'reading the routing from the store (the last routing keeps serving)';
+
+/** A scheduled run could not be claimed: it is skipped rather than risk running twice. */
+export const CLAIMING_SCHEDULED_RUNS = 'claiming scheduled runs in the store (runs are skipped meanwhile)';
 
 /** A function whose only versions are reachable through match rules (a new function before its traffic). */
 function noTraffic(res: ServerResponse, pathname: string, deployment: FunctionDeployment): void {
@@ -86,6 +104,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const onRecovered =
     options.onRecovered ?? ((during: string, failedAttempts: number) => console.error(`[sluice gateway] ${during}: the store answers again after ${failedAttempts} failed attempts`));
   const episodes = new FailureEpisodes(onError, onRecovered);
+  // prom-client takes a while to load: it loads while the first routing does, and is there before the
+  // gateway listens. The gauges read the runtime at scrape time; the runtime reports invocations to it.
+  const loaded: { metrics?: GatewayMetrics } = {};
+  const metricsLoaded = import('./gateway-metrics.js').then(({ GatewayMetrics }) => new GatewayMetrics({
+    workers: () => runtime.workerCount,
+    routedVersions: () => runtime.table.versionCount,
+    routingGeneration: () => runtime.table.generation,
+  }));
   const runtime = new FunctionRuntime({
     store: options.store,
     decryptSecret: options.decryptSecret,
@@ -98,20 +124,37 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       maxWorkersPerVersion: options.workers?.maxWorkersPerVersion ?? 2,
       idleMs: options.workers?.idleMs ?? 10 * 60_000,
     },
+    logFilter: options.logFilter,
+    onInvocation: (target, kind, durationMs) => loaded.metrics?.invocation(target, kind, durationMs),
   });
 
   const schedules = new ScheduleRunner({
-    onTick: (tick) => runSchedule(tick),
+    onTick: (tick, scheduledAt) => claimScheduledRun(tick, scheduledAt),
     onInvalid: (deployment, schedule, message) => {
       runtime.logs.add(deployment.targets[0].origin, '', 'system', `Schedule "${schedule.expression}" does not run: ${message}`);
     },
   });
 
-  function runSchedule(tick: ScheduleTick): void {
+  // Every gateway fires every run; the one whose claim lands in the store invokes it, so each run happens
+  // once however many control-plane processes serve.
+  const holder = options.holder ?? `${hostname()}:${process.pid}`;
+  function claimScheduledRun(tick: ScheduleTick, scheduledAt: number): void {
+    const deployment = runtime.table.functions.get(tick.functionKey);
+    if (deployment === undefined || runtime.route(deployment, undefined) === undefined) return;
+    const { app, stage, service, function: fn } = deployment;
+    options.store.claimScheduleTick({ app, stage, service, function: fn, schedule: tick.scheduleKey, scheduledAt, holder }).then(
+      (won) => {
+        episodes.succeeded(CLAIMING_SCHEDULED_RUNS);
+        if (won) runSchedule(tick, scheduledAt);
+      },
+      (error: unknown) => episodes.failed(CLAIMING_SCHEDULED_RUNS, error),
+    );
+  }
+
+  function runSchedule(tick: ScheduleTick, at: number): void {
     const deployment = runtime.table.functions.get(tick.functionKey);
     const target = deployment === undefined ? undefined : runtime.route(deployment, undefined);
     if (deployment === undefined || target === undefined) return;
-    const at = now();
     const event =
       tick.schedule.input !== undefined
         ? tick.schedule.input
@@ -169,7 +212,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  const serveControl = createControlHandler({ runtime, internalToken: options.internalToken, reload, onError });
+  const serveControl = createControlHandler({ runtime, internalToken: options.internalToken, reload, onError, metrics: () => loaded.metrics!, rotateKey: options.rotateKey, keyId: options.keyId });
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -179,6 +222,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       void serveControl(req, res, pathname);
       return;
     }
+    res.once('finish', () => loaded.metrics!.response(res.statusCode));
     const lookup = runtime.table.lookup(req.method ?? 'GET', pathname);
     if (!lookup.found) {
       req.resume();
@@ -190,6 +234,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.keepAliveTimeout = 65_000;
 
   await reload();
+  loaded.metrics = await metricsLoaded;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -199,28 +244,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const port = (server.address() as AddressInfo).port;
 
-  // One poll at a time: a store that hangs (a connection waiting on a restarting PostgreSQL) must not
-  // pile up a query per tick.
-  let polling = false;
-  const pollTimer = setInterval(() => {
-    if (polling || reloadsInFlight > 0) return;
-    polling = true;
-    options.store
-      .getRoutingGeneration()
-      .then(async (generation) => {
+  // Polling, and on PostgreSQL a notification from whichever process changed the routing, start a check;
+  // one at a time, so a store that hangs (a restarting PostgreSQL) does not pile up a query per tick.
+  const routingWatcher = new RoutingWatcher({
+    store: options.store,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    check: async () => {
+      if (reloadsInFlight > 0) return;
+      try {
+        const generation = await options.store.getRoutingGeneration();
         if (generation !== runtime.table.generation && reloadsInFlight === 0) await reload();
         else episodes.succeeded(READING_ROUTING);
-      })
-      .catch((error: unknown) => episodes.failed(READING_ROUTING, error))
-      .finally(() => {
-        polling = false;
-      });
-  }, options.pollIntervalMs ?? 1000);
-  pollTimer.unref();
+      } catch (error) {
+        episodes.failed(READING_ROUTING, error);
+      }
+    },
+  });
+  await routingWatcher.start();
 
   const telemetry = new TelemetryFlusher(options.store, runtime.logs, runtime.metrics, episodes, onError);
-  // Metrics reach the store within a quarter second: rollout alarms judge canaries on them.
-  const flushTimer = setInterval(() => void telemetry.flush(), options.flushIntervalMs ?? 250);
+  // Metrics reach the store within 100 ms: rollout alarms judge canaries on them, several times per
+  // period (src/engine/rollout/rollout-transitions.ts), and every ms of lag is failed canary calls. A flush
+  // with nothing buffered costs nothing; a busy one is one statement per 500 samples.
+  const flushTimer = setInterval(() => void telemetry.flush(), options.flushIntervalMs ?? 100);
   flushTimer.unref();
   const idleMs = options.workers?.idleMs ?? 10 * 60_000;
   const reapTimer = setInterval(() => runtime.reapIdleWorkers(), Math.max(10, Math.min(30_000, idleMs)));
@@ -235,7 +281,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     invoke: (request) => runtime.invokeDirect(request),
     close() {
       closing ??= (async () => {
-        clearInterval(pollTimer);
+        await routingWatcher.close();
         clearInterval(flushTimer);
         clearInterval(reapTimer);
         schedules.stop();

@@ -9,6 +9,7 @@ export { VERSION_HEADER } from './gateway-responses.js';
 export type { Gateway, GatewayOptions } from './gateway-server.js';
 export type { InvokeRequest, InvokeResult, WorkerSettings } from './function-runtime.js';
 export type { RuntimeStore } from './runtime-store.js';
+export type { LogFilter, LogLineStream } from './log-filter.js';
 export { parseScheduleExpression } from './schedule-expression.js';
 export type { ScheduleSpec } from './schedule-expression.js';
 export { PAYLOAD_LIMIT_BYTES } from './http-response.js';

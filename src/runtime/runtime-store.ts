@@ -1,6 +1,8 @@
 // The part of the store the gateway uses. The gateway runs in its own process and reads what to serve
 // from the store, so it keeps serving when the control plane is down. `getVersion` loads versions that no
-// alias routes to (hook functions) when they are invoked directly by id.
+// alias routes to (hook functions) when they are invoked directly by id. With several control-plane
+// processes, each gateway claims a scheduled run before invoking it (`claimScheduleTick`) and hears of
+// routing changes through `onNotification` (PostgreSQL), besides polling the generation.
 
 import type { Store } from '../store/types.js';
 
@@ -17,4 +19,6 @@ export type RuntimeStore = Pick<
   | 'tablePut'
   | 'tableDelete'
   | 'tableQuery'
+  | 'claimScheduleTick'
+  | 'onNotification'
 >;

@@ -2,21 +2,26 @@
 // at every reload so unchanged schedules keep their rhythm and removed ones stop. A tick only names the
 // function; the gateway resolves its live versions at that moment, picks one by weight and invokes it.
 // Only versions with weight schedule: one reachable only by a match rule has not been given traffic.
+// Runs fire at scheduled times every gateway computes alike (schedule-timer.ts), so that several gateways
+// can claim each run once through the store before invoking it.
 
-import { Cron } from 'croner';
 import type { ScheduleEvent } from '../manifest/types.js';
 import type { FunctionDeployment, RouteTable } from './route-table.js';
 import { parseScheduleExpression } from './schedule-expression.js';
+import { startScheduleTimer } from './schedule-timer.js';
 
 export interface ScheduleTick {
   functionKey: string;
   schedule: ScheduleEvent;
   /** Stable name of the schedule, used as the EventBridge rule name. */
   ruleName: string;
+  /** The schedule's identity within its function (expression and input), the same on every gateway. */
+  scheduleKey: string;
 }
 
 export interface ScheduleRunnerOptions {
-  onTick(tick: ScheduleTick): void;
+  /** A run is due; `scheduledAt` is its scheduled time (epoch ms), the same on every gateway. */
+  onTick(tick: ScheduleTick, scheduledAt: number): void;
   /** An expression that cannot run (reported once per reconcile). */
   onInvalid(deployment: FunctionDeployment, schedule: ScheduleEvent, message: string): void;
 }
@@ -41,13 +46,15 @@ export class ScheduleRunner {
       for (const target of deployment.traffic.weighted) {
         for (const event of target.version.config.events) {
           if (event.type !== 'schedule' || !event.enabled) continue;
-          const key = `${deployment.key}#${event.expression}#${JSON.stringify(event.input ?? null)}`;
+          const scheduleKey = `${event.expression}#${JSON.stringify(event.input ?? null)}`;
+          const key = `${deployment.key}#${scheduleKey}`;
           if (wanted.has(key)) continue;
           const ruleName = `${deployment.app}-${deployment.stage}-${deployment.service}-${deployment.function}-schedule-${index++}`;
-          wanted.set(key, { functionKey: deployment.key, schedule: event, ruleName });
+          const tick = { functionKey: deployment.key, schedule: event, ruleName, scheduleKey };
+          wanted.set(key, tick);
           if (!this.active.has(key)) {
             try {
-              this.active.set(key, this.start({ functionKey: deployment.key, schedule: event, ruleName }));
+              this.active.set(key, this.start(tick));
             } catch (error) {
               wanted.delete(key);
               this.options.onInvalid(deployment, event, (error as Error).message);
@@ -71,13 +78,6 @@ export class ScheduleRunner {
 
   private start(tick: ScheduleTick): ActiveSchedule {
     const spec = parseScheduleExpression(tick.schedule.expression);
-    const fire = () => this.options.onTick(tick);
-    if (spec.kind === 'rate') {
-      const timer = setInterval(fire, spec.everyMs);
-      timer.unref();
-      return { stop: () => clearInterval(timer) };
-    }
-    const job = new Cron(spec.pattern, { timezone: 'UTC', unref: true }, fire);
-    return { stop: () => job.stop() };
+    return startScheduleTimer(spec, (scheduledAt) => this.options.onTick(tick, scheduledAt));
   }
 }

@@ -73,6 +73,19 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Starts a worker (loading the handler) when the pool has none, and resolves when it is ready: a version
+   * about to receive traffic answers its first calls warm, so a canary is not judged on its cold start.
+   */
+  async prewarm(): Promise<void> {
+    this.lastUsed = Date.now();
+    const ready = this.workers.find((worker) => worker.accepting);
+    if (ready !== undefined) return ready.started;
+    const spawned = this.spawn();
+    if ('error' in spawned) return;
+    await spawned.started;
+  }
+
   /** The pool left the routing table: its workers stop once idle. Work that still arrives is served. */
   retire(): Promise<void> {
     this.retired = true;

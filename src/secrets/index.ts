@@ -1,3 +1,12 @@
 export { createSecretBox, loadMasterKey, parseMasterKey } from './secret-box.js';
 export type { SecretBox } from './secret-box.js';
-export { collectSecretValues, maskText, SECRET_MASK } from './secret-mask.js';
+export { createRotatingSecretBox } from './rotating-secret-box.js';
+export type { RotatingSecretBox } from './rotating-secret-box.js';
+export { collectSecretValues, tryDecrypt } from './secret-mask.js';
+export { createMaskingStream, SecretMasker, SECRET_MASK } from './secret-masker.js';
+export type { MaskingStream } from './secret-masker.js';
+export { secretForms } from './secret-forms.js';
+export { resealSecrets } from './reseal-secrets.js';
+export type { ResealResult } from './reseal-secrets.js';
+export { SecretWriteGate } from './secret-write-gate.js';
+export { commitMasterKeyFile, discardMasterKeyFile, masterKeyPath, nextMasterKeyPath, stageMasterKeyFile } from './master-key-file.js';

@@ -5,21 +5,38 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
-import { deployApp, findFunction, removeStage, stageInfo, type EngineContext, type ProgressEvent, type RolloutDriver } from '../engine/index.js';
+import { deployApp, findFunction, recordEvent, removeStage, stageInfo, type EngineContext, type ProgressEvent, type RolloutDriver } from '../engine/index.js';
 import { SluiceError } from '../errors/index.js';
-import { requireToken } from './auth.js';
+import { accessControl } from './access-control.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { actorOf } from './caller-identity.js';
+import { registerTokenRoutes } from './token-routes.js';
 import { errorResponse, toSluiceError } from './error-response.js';
 import { parseBody } from './request-body.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
-import type { GatewayControl } from './ports.js';
-import { collectSecretValues, maskText } from '../secrets/index.js';
+import type { DeployObserver, GatewayControl, KeyRotation, MetricsExposition, ServerLog } from './ports.js';
+import { trackedDeploy } from './deploy-tracking.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { maskedLogEntries } from './log-masking.js';
+import { requestLog } from './request-log.js';
+import { registerSecretKeyRoutes } from './secret-key-routes.js';
 
 export interface ApiDependencies {
   engine: EngineContext;
   rollouts: RolloutDriver;
   gateway: GatewayControl;
+  /** SLUICE_TOKEN given to `sluice up`: a bootstrap admin token. */
   token?: string;
+  /** Whether the API listens on loopback only: then, until a token exists, the local user is admin. */
+  loopback: boolean;
   version: string;
+  /** Operations (health-routes.ts, secret-key-routes.ts); each is optional for tests that build a bare API. */
+  log?: ServerLog;
+  metrics?: MetricsExposition;
+  keyRotation?: KeyRotation;
+  onDeploy?: DeployObserver;
+  /** Why the master key does not open the stored secrets, for /readyz. */
+  keyProblem?: () => string | undefined;
 }
 
 const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter');
@@ -32,6 +49,7 @@ const deployBody = z.object({
   strategy: z.union([z.string().max(500), z.record(z.string(), z.unknown())]).optional(),
   wait: z.boolean().default(false),
   actor: z.string().max(200).optional(),
+  commitSha: z.string().regex(/^[0-9a-f]{7,64}(\+dirty)?$/, 'a git commit id').optional(),
   sources: z.object({ root: z.string(), files: z.record(z.string(), z.string()) }),
   bundles: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.string()),
   functionCode: z.record(z.string(), z.string()),
@@ -41,25 +59,30 @@ export function createApiApp(deps: ApiDependencies): Hono {
   const { engine } = deps;
   const { store } = engine;
   const api = new Hono();
+  api.use('*', requestLog(deps.log));
+  // Probes carry no token: these routes answer before any access control.
+  registerHealthRoutes(api, { store, gateway: deps.gateway, metrics: deps.metrics, keyProblem: deps.keyProblem });
   api.onError((error, c) => errorResponse(c, error));
   api.notFound((c) => errorResponse(c, new SluiceError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`, { hint: 'See the API reference in docs/api.md.' })));
 
   api.get('/api/health', (c) => c.json({ ok: true, version: deps.version, dialect: store.dialect, gateway: deps.gateway.url }));
-  api.use('/api/*', requireToken(deps.token));
+  // The size limit comes first: access control reads a deploy's manifest from the body.
+  api.use('/api/apps/:app/deploy', bodyLimit({ maxSize: 64 * 1024 * 1024, onError: (c) => errorResponse(c, new SluiceError('INVALID_BODY', 'The deploy upload is larger than 64 MB.')) }));
+  api.use('/api/*', accessControl({ store, bootstrapToken: deps.token, loopback: deps.loopback, now: engine.now }));
 
-  api.post('/api/apps/:app/deploy', bodyLimit({ maxSize: 64 * 1024 * 1024, onError: (c) => errorResponse(c, new SluiceError('INVALID_BODY', 'The deploy upload is larger than 64 MB.')) }), async (c) => {
+  api.post('/api/apps/:app/deploy', async (c) => {
     const body = await parseBody(c, deployBody);
     const bundles = Object.fromEntries(Object.entries(body.bundles).map(([hash, b64]) => [hash, Buffer.from(b64, 'base64')]));
-    const request = { ...body, bundles, actor: body.actor ?? 'local' };
+    const request = { ...body, bundles, actor: actorOf(c, body.actor) };
     if (c.req.query('stream') !== '1') {
-      const result = await deployApp(engine, deps.rollouts, request);
+      const result = await trackedDeploy(deps, () => deployApp(engine, deps.rollouts, request));
       return c.json(result);
     }
     c.header('content-type', 'application/x-ndjson');
     return stream(c, async (out) => {
       const write = (line: unknown) => out.write(JSON.stringify(line) + '\n');
       try {
-        const result = await deployApp(engine, deps.rollouts, request, (event: ProgressEvent) => void write({ type: 'progress', ...event }));
+        const result = await trackedDeploy(deps, () => deployApp(engine, deps.rollouts, request, (event: ProgressEvent) => void write({ type: 'progress', ...event })));
         await write({ type: 'result', result });
       } catch (error) {
         await write({ type: 'error', error: toSluiceError(error).toJSON() });
@@ -69,7 +92,7 @@ export function createApiApp(deps: ApiDependencies): Hono {
 
   api.get('/api/stages', async (c) => c.json({ stages: await store.listStages(c.req.query('app') || undefined) }));
   api.get('/api/apps/:app/stages/:stage', async (c) => c.json(await stageInfo(store, c.req.param('app'), c.req.param('stage'))));
-  api.delete('/api/apps/:app/stages/:stage', async (c) => c.json(await removeStage(engine, c.req.param('app'), c.req.param('stage'), 'local')));
+  api.delete('/api/apps/:app/stages/:stage', async (c) => c.json(await removeStage(engine, c.req.param('app'), c.req.param('stage'), actorOf(c))));
   api.get('/api/apps/:app/deployments', async (c) => {
     const limit = Number(c.req.query('limit') ?? 50);
     return c.json({ deployments: await store.listDeployments({ app: c.req.param('app'), stage: c.req.query('stage') || undefined, service: c.req.query('service') || undefined, limit }) });
@@ -96,11 +119,13 @@ export function createApiApp(deps: ApiDependencies): Hono {
       sinceTs: numberQuery(c, 'since'),
       limit: numberQuery(c, 'limit') ?? 100,
     });
-    const secretValues = await collectSecretValues(store, engine.secrets);
-    return c.json({ entries: entries.map((e) => ({ ...e, message: maskText(e.message, secretValues) })) });
+    return c.json({ entries: await maskedLogEntries(store, engine.secrets, entries) });
   });
 
   registerRolloutRoutes(api, engine, deps.rollouts);
+  registerTokenRoutes(api, engine);
+  registerAuditRoutes(api, engine);
+  registerSecretKeyRoutes(api, deps.keyRotation);
 
   for (const kind of ['params', 'secrets'] as const) {
     api.get(`/api/profiles/:profile/${kind}`, async (c) => {
@@ -114,8 +139,9 @@ export function createApiApp(deps: ApiDependencies): Hono {
       const name = validated(PARAM_NAME, c.req.param('name'), 'name');
       const { value } = await parseBody(c, z.object({ value: z.string().max(64 * 1024) }));
       if (kind === 'params') await store.setParam(profile, name, value);
+      else if (deps.keyRotation) await deps.keyRotation.sealing(() => store.setSecret(profile, name, engine.secrets.encrypt(value)));
       else await store.setSecret(profile, name, engine.secrets.encrypt(value));
-      await store.appendEvent({ type: `${kind === 'params' ? 'param' : 'secret'}.set`, actor: 'local', app: null, stage: null, service: null, payload: { profile, name } });
+      await recordEvent(store, engine.events, { type: `${kind === 'params' ? 'param' : 'secret'}.set`, actor: actorOf(c), app: null, stage: null, service: null, payload: { profile, name } });
       return c.json({ profile, name, set: true });
     });
     api.delete(`/api/profiles/:profile/${kind}/:name`, async (c) => {
@@ -123,7 +149,7 @@ export function createApiApp(deps: ApiDependencies): Hono {
       const name = c.req.param('name');
       const removed = kind === 'params' ? await store.unsetParam(profile, name) : await store.unsetSecret(profile, name);
       if (!removed) throw new SluiceError('NOT_FOUND', `No ${kind === 'params' ? 'param' : 'secret'} ${name} in profile ${profile}.`, { hint: `\`sluice ${kind} list --profile ${profile}\` lists them.` });
-      await store.appendEvent({ type: `${kind === 'params' ? 'param' : 'secret'}.unset`, actor: 'local', app: null, stage: null, service: null, payload: { profile, name } });
+      await recordEvent(store, engine.events, { type: `${kind === 'params' ? 'param' : 'secret'}.unset`, actor: actorOf(c), app: null, stage: null, service: null, payload: { profile, name } });
       return c.json({ profile, name, removed: true });
     });
   }

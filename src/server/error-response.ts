@@ -12,6 +12,10 @@ export function toSluiceError(error: unknown): SluiceError {
 
 export function errorResponse(c: Context, error: unknown): Response {
   const sluiceError = toSluiceError(error);
-  if (sluiceError.code === 'INTERNAL') console.error(error);
+  if (sluiceError.code === 'INTERNAL') {
+    const log = c.get('log');
+    if (log) log.error({ err: error, method: c.req.method, path: c.req.path }, 'unexpected error');
+    else console.error(error);
+  }
   return c.json({ error: sluiceError.toJSON() satisfies ErrorBody }, sluiceError.status as ContentfulStatusCode);
 }

@@ -8,6 +8,7 @@ import { rollbackService, type EngineContext, type RolloutDriver } from '../engi
 import type { RolloutEvent } from '../engine/rollout/types.js';
 import { SluiceError } from '../errors/index.js';
 import type { EventRecord, RolloutRecord } from '../store/index.js';
+import { actorOf } from './caller-identity.js';
 import { parseBody } from './request-body.js';
 
 export function registerRolloutRoutes(api: Hono, engine: EngineContext, driver: RolloutDriver): void {
@@ -33,7 +34,7 @@ export function registerRolloutRoutes(api: Hono, engine: EngineContext, driver: 
       if (!rollout) {
         throw new SluiceError('NOT_FOUND', `No rollout of ${service} is in progress in stage ${stage}.`, { hint: '`sluice rollout status` shows the last one.' });
       }
-      const actor = body.actor ?? 'local';
+      const actor = actorOf(c, body.actor);
       const event: RolloutEvent =
         command === 'promote' ? { type: 'promote', full: body.full ?? false, actor } : command === 'abort' ? { type: 'abort', actor, reason: body.reason } : { type: command, actor };
       await driver.dispatch(rollout.id, event);
@@ -44,7 +45,7 @@ export function registerRolloutRoutes(api: Hono, engine: EngineContext, driver: 
   api.post('/api/apps/:app/stages/:stage/rollback', async (c) => {
     const { app, stage } = c.req.param();
     const body = await parseBody(c, z.object({ service: z.string(), to: z.string().max(100).optional(), actor: z.string().max(200).optional() }));
-    return c.json(await rollbackService(engine, { app, stage, service: body.service, to: body.to, actor: body.actor ?? 'local' }));
+    return c.json(await rollbackService(engine, { app, stage, service: body.service, to: body.to, actor: actorOf(c, body.actor) }));
   });
 
   // Every recorded event, live. `Last-Event-ID` (or ?after=) replays what was missed from the store first.

@@ -4,6 +4,7 @@
 import { SluiceError } from '../errors/index.js';
 import type { AliasRecord, AliasRules, RoutedFunction, RoutedService, RoutingSnapshot } from './types.js';
 import { type StoreContext, inTransaction } from './store-context.js';
+import { notify } from './pg-notifications.js';
 import { toServiceInstance } from './stage-queries.js';
 import { toVersion } from './version-queries.js';
 
@@ -134,11 +135,13 @@ export async function getRoutingGeneration(ctx: StoreContext): Promise<number> {
   return row.generation;
 }
 
+/** Every gateway hears of the change (PostgreSQL NOTIFY, sent at commit when inside a transaction). */
 export async function bumpRoutingGeneration(ctx: StoreContext): Promise<number> {
   const row = await ctx.db.updateTable('routing_state')
     .set((eb) => ({ generation: eb('generation', '+', 1) }))
     .where('id', '=', 1)
     .returning('generation')
     .executeTakeFirstOrThrow();
+  await notify(ctx, 'routing', String(row.generation));
   return row.generation;
 }

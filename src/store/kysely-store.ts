@@ -5,9 +5,9 @@ import type { Kysely } from 'kysely';
 import type { DialectTraits } from './dialect.js';
 import type { Database } from './schema.js';
 import type {
-  AliasRecord, DeploymentRecord, DeploymentStatus, EventRecord, LogEntry, LogQuery, MetricQuery, MetricSample, NewDeployment,
-  NewEvent, NewVersion, RolloutRecord, RoutingSnapshot, ServiceInstanceRecord, StageKind, StageRecord, Store, StoredLogEntry,
-  TableItem, TableRecord, VersionRecord,
+  AliasRecord, DeploymentRecord, DeploymentStatus, EventQuery, EventRecord, LogEntry, LogQuery, MetricQuery, MetricSample, NewDeployment,
+  NewEvent, NewToken, NewVersion, RolloutRecord, RoutingSnapshot, ServiceInstanceRecord, StageApproval, StageKind, StageRecord, Store, StoredLogEntry,
+  TableItem, TableRecord, TokenRecord, VersionRecord,
 } from './types.js';
 import type { StoreContext } from './store-context.js';
 import * as stages from './stage-queries.js';
@@ -17,27 +17,40 @@ import * as config from './config-queries.js';
 import * as tables from './table-queries.js';
 import * as telemetry from './telemetry-queries.js';
 import * as rollouts from './rollout-queries.js';
+import * as sealed from './sealed-value-queries.js';
+import type { SealedValue } from './types.js';
+import * as tokens from './token-queries.js';
+import * as leases from './rollout-lease-queries.js';
+import { consumeInboxEntry, inboxEntryPending } from './lease-queries.js';
+import type { InboxEntry, LeaseRef, NotificationChannel, RenewedLease, RolloutClaim, ScheduleTickClaim } from './lease-types.js';
+import type { PgNotificationListener } from './pg-notifications.js';
+import { claimScheduleTick } from './schedule-tick-queries.js';
 
 export class KyselyStore implements Store {
   readonly dialect: DialectTraits['name'];
   readonly #ctx: StoreContext;
+  /** PostgreSQL's LISTEN client (pg-notifications.ts); none on SQLite. */
+  readonly #notifications: PgNotificationListener | undefined;
 
-  constructor(db: Kysely<Database>, traits: DialectTraits, now: () => number = Date.now) {
+  constructor(db: Kysely<Database>, traits: DialectTraits, now: () => number = Date.now, notifications?: PgNotificationListener) {
     this.dialect = traits.name;
     this.#ctx = { db, traits, now };
+    this.#notifications = notifications;
   }
 
   /** Closes the pool or file; on a store bound to a transaction it does nothing (the owner closes). */
   async close(): Promise<void> {
-    if (!this.#ctx.db.isTransaction) await this.#ctx.db.destroy();
+    if (this.#ctx.db.isTransaction) return;
+    await this.#notifications?.close();
+    await this.#ctx.db.destroy();
   }
 
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.#ctx.db.isTransaction) return fn(this);
-    return this.#ctx.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.#ctx.traits, this.#ctx.now)));
+    return this.#ctx.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.#ctx.traits, this.#ctx.now, this.#notifications)));
   }
 
-  upsertStage(stage: { app: string; name: string; profile: string; kind: StageKind }): Promise<void> { return stages.upsertStage(this.#ctx, stage); }
+  upsertStage(stage: { app: string; name: string; profile: string; kind: StageKind; approval?: StageApproval }): Promise<void> { return stages.upsertStage(this.#ctx, stage); }
   getStage(app: string, name: string): Promise<StageRecord | undefined> { return stages.getStage(this.#ctx, app, name); }
   listStages(app?: string): Promise<StageRecord[]> { return stages.listStages(this.#ctx, app); }
   deleteStage(app: string, name: string): Promise<void> { return stages.deleteStage(this.#ctx, app, name); }
@@ -74,6 +87,8 @@ export class KyselyStore implements Store {
   getSecret(profile: string, name: string): Promise<string | undefined> { return config.getSecret(this.#ctx, profile, name); }
   listSecrets(profile?: string): Promise<Array<{ profile: string; name: string; ciphertext: string; updatedAt: number }>> { return config.listSecrets(this.#ctx, profile); }
   unsetSecret(profile: string, name: string): Promise<boolean> { return config.unsetSecret(this.#ctx, profile, name); }
+  listSealedValues(): Promise<SealedValue[]> { return sealed.listSealedValues(this.#ctx); }
+  replaceSealedValues(values: SealedValue[]): Promise<void> { return sealed.replaceSealedValues(this.#ctx, values); }
 
   createDeployment(deployment: NewDeployment): Promise<DeploymentRecord> { return stages.createDeployment(this.#ctx, deployment); }
   finishDeployment(id: string, result: { status: Exclude<DeploymentStatus, 'running'>; message?: string | null; changes: DeploymentRecord['changes'] }): Promise<void> {
@@ -100,9 +115,9 @@ export class KyselyStore implements Store {
   queryMetrics(query: MetricQuery): Promise<MetricSample[]> { return telemetry.queryMetrics(this.#ctx, query); }
   deleteMetrics(app: string, stage: string): Promise<void> { return telemetry.deleteMetrics(this.#ctx, app, stage); }
 
-  createRollout(rollout: rollouts.NewRollout): Promise<RolloutRecord> { return rollouts.createRollout(this.#ctx, rollout); }
-  saveRollout(id: string, expectedRevision: number, update: rollouts.RolloutUpdate): Promise<RolloutRecord | undefined> {
-    return rollouts.saveRollout(this.#ctx, id, expectedRevision, update);
+  createRollout(rollout: rollouts.NewRollout, lease?: rollouts.NewRolloutLease): Promise<RolloutRecord> { return rollouts.createRollout(this.#ctx, rollout, lease); }
+  saveRollout(id: string, expectedRevision: number, update: rollouts.RolloutUpdate, lease?: LeaseRef): Promise<RolloutRecord | undefined> {
+    return rollouts.saveRollout(this.#ctx, id, expectedRevision, update, lease);
   }
   getRollout(id: string): Promise<RolloutRecord | undefined> { return rollouts.getRollout(this.#ctx, id); }
   findActiveRollout(app: string, stage: string, service: string): Promise<RolloutRecord | undefined> { return rollouts.findActiveRollout(this.#ctx, app, stage, service); }
@@ -110,6 +125,31 @@ export class KyselyStore implements Store {
   listRollouts(query: { app: string; stage?: string; service?: string; limit?: number }): Promise<RolloutRecord[]> { return rollouts.listRollouts(this.#ctx, query); }
   deleteRollouts(app: string, stage: string): Promise<void> { return rollouts.deleteRollouts(this.#ctx, app, stage); }
 
+  claimDueRollouts(holder: string, now: number, ttlMs: number, limit: number, options?: { includeOwn?: boolean }): Promise<RolloutClaim[]> {
+    return leases.claimDueRollouts(this.#ctx, holder, now, ttlMs, limit, options);
+  }
+  claimRollout(id: string, holder: string, now: number, ttlMs: number): Promise<RolloutClaim | undefined> { return leases.claimRollout(this.#ctx, id, holder, now, ttlMs); }
+  renewRolloutLeases(holder: string, held: Array<{ id: string; token: number }>, now: number, ttlMs: number): Promise<RenewedLease[]> {
+    return leases.renewRolloutLeases(this.#ctx, holder, held, now, ttlMs);
+  }
+  releaseRolloutLease(id: string, lease: LeaseRef, now: number): Promise<boolean> { return leases.releaseRolloutLease(this.#ctx, id, lease, now); }
+  holdsRolloutLease(id: string, lease: LeaseRef): Promise<boolean> { return leases.holdsRolloutLease(this.#ctx, id, lease); }
+  postRolloutEvent(id: string, event: Record<string, unknown>): Promise<number> { return leases.postRolloutEvent(this.#ctx, id, event); }
+  listRolloutInbox(id: string): Promise<InboxEntry[]> { return leases.listRolloutInbox(this.#ctx, id); }
+  consumeInboxEntry(entryId: number): Promise<boolean> { return consumeInboxEntry(this.#ctx, entryId); }
+  isInboxEntryPending(entryId: number): Promise<boolean> { return inboxEntryPending(this.#ctx, entryId); }
+  claimScheduleTick(tick: ScheduleTickClaim): Promise<boolean> { return claimScheduleTick(this.#ctx, tick); }
+  async onNotification(channel: NotificationChannel, listener: () => void): Promise<() => Promise<void>> {
+    return (await this.#notifications?.listen(channel, listener)) ?? (async () => undefined);
+  }
+
   appendEvent(event: NewEvent): Promise<EventRecord> { return telemetry.appendEvent(this.#ctx, event); }
-  listEvents(query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]> { return telemetry.listEvents(this.#ctx, query); }
+  listEvents(query: EventQuery): Promise<EventRecord[]> { return telemetry.listEvents(this.#ctx, query); }
+
+  createToken(token: NewToken): Promise<TokenRecord> { return tokens.createToken(this.#ctx, token); }
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined> { return tokens.findTokenByHash(this.#ctx, tokenHash); }
+  listTokens(): Promise<TokenRecord[]> { return tokens.listTokens(this.#ctx); }
+  revokeToken(name: string, revokedBy: string): Promise<TokenRecord | undefined> { return tokens.revokeToken(this.#ctx, name, revokedBy); }
+  markTokenUsed(id: string, at: number): Promise<void> { return tokens.markTokenUsed(this.#ctx, id, at); }
+  hasTokens(): Promise<boolean> { return tokens.hasTokens(this.#ctx); }
 }

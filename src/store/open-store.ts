@@ -10,6 +10,7 @@ import pg from 'pg';
 import { SluiceError } from '../errors/index.js';
 import { SharedFileSqliteDialect, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { KyselyStore } from './kysely-store.js';
+import { PgNotificationListener } from './pg-notifications.js';
 import { storeMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
@@ -33,6 +34,8 @@ interface Connection {
   migrationTableSchema?: string;
   /** SQLite file path: opens of one file in this process migrate one at a time. */
   file?: string;
+  /** PostgreSQL: the LISTEN client, connected on first use. */
+  notifications?: PgNotificationListener;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
@@ -42,7 +45,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     : connectSqlite(resolve(options.home ?? '.sluice'));
   if (connection.file) await oneAtATime(connection.file, () => migrate(connection));
   else await migrate(connection);
-  return new KyselyStore(connection.db, connection.traits, options.now);
+  return new KyselyStore(connection.db, connection.traits, options.now, connection.notifications);
 }
 
 /**
@@ -113,12 +116,8 @@ async function connectPostgres(databaseUrl: string, schema: string | undefined):
       hint: 'Use lowercase letters, digits and underscores, starting with a letter or underscore.',
     });
   }
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    types: pgTypes,
-    connectionTimeoutMillis: 10_000,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  const settings = { connectionString: databaseUrl, connectionTimeoutMillis: 10_000, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
+  const pool = new pg.Pool({ ...settings, types: pgTypes });
   // An idle client whose server connection drops emits 'error' on the pool; without a listener that would
   // crash the process. The pool discards the client and the next query connects again.
   pool.on('error', () => {});
@@ -132,7 +131,12 @@ async function connectPostgres(databaseUrl: string, schema: string | undefined):
       cause: error,
     });
   }
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), traits: postgresTraits, migrationTableSchema: schema };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    traits: postgresTraits,
+    migrationTableSchema: schema,
+    notifications: new PgNotificationListener(settings),
+  };
 }
 
 // `create schema if not exists` can still fail with a unique violation when two connections create the same

@@ -1,21 +1,27 @@
 // Persisted rollouts: the rollout machine's state as opaque JSON, plus the columns the driver finds it by.
 // Two guarantees hold in the database itself, so they hold across control-plane processes: at most one
 // active rollout per service (a partial unique index, migration 0002), and no interleaved saves (every save
-// is a compare-and-set on the revision).
+// is a compare-and-set on the revision, and on the lease token of the process that saves: migration 0004,
+// lease-queries.ts).
 
 import type { Selectable } from 'kysely';
 import { SluiceError } from '../errors/index.js';
-import type { RolloutRecord, RolloutStatus } from './types.js';
+import type { LeaseRef, RolloutRecord, RolloutStatus } from './types.js';
 import type { RolloutsTable } from './schema.js';
 import { type StoreContext, affected } from './store-context.js';
 
-export type NewRollout = Omit<RolloutRecord, 'revision' | 'createdAt' | 'updatedAt'>;
+export type NewRollout = Omit<RolloutRecord, 'revision' | 'createdAt' | 'updatedAt' | 'lease'>;
+/** Creates the rollout already leased to its creator (token 1), so nobody else claims it before its first step. */
+export type NewRolloutLease = { holder: string; now: number; ttlMs: number };
 export type RolloutUpdate = { status: RolloutStatus; state: Record<string, unknown>; wakeAt: number | null };
 
 /** A few rounds cover an active rollout that finishes between a refused insert and the check that follows. */
 const MAX_CREATE_ATTEMPTS = 3;
 
-function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
+export function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
+  const lease = row.lease_holder !== null && row.lease_expires_at !== null
+    ? { lease: { holder: row.lease_holder, token: row.lease_token, expiresAt: row.lease_expires_at } }
+    : {};
   return {
     id: row.id,
     app: row.app,
@@ -28,6 +34,7 @@ function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
     revision: row.revision,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...lease,
   };
 }
 
@@ -36,7 +43,7 @@ function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
  * failed statement aborts the whole transaction, and the caller may want to go on after a CONFLICT. Without
  * a conflict target it covers the partial index on both databases (and the primary key, told apart below).
  */
-export async function createRollout(ctx: StoreContext, rollout: NewRollout): Promise<RolloutRecord> {
+export async function createRollout(ctx: StoreContext, rollout: NewRollout, lease?: NewRolloutLease): Promise<RolloutRecord> {
   for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
     const now = ctx.now();
     const row = {
@@ -51,6 +58,9 @@ export async function createRollout(ctx: StoreContext, rollout: NewRollout): Pro
       revision: 1,
       created_at: now,
       updated_at: now,
+      lease_holder: lease?.holder ?? null,
+      lease_token: lease ? 1 : 0,
+      lease_expires_at: lease ? lease.now + lease.ttlMs : null,
     };
     const result = await ctx.db.insertInto('rollouts').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
     if (affected(result) === 1) return toRollout(row);
@@ -68,21 +78,29 @@ function activeRolloutConflict(active: RolloutRecord): SluiceError {
 }
 
 /**
- * One `update … where id = ? and revision = ?`: of two writers holding the same revision, the database lets
- * exactly one through (PostgreSQL re-checks the condition on the row the first writer committed; SQLite
- * writes one at a time). The other gets undefined, reloads and decides again.
+ * One `update … where id = ? and revision = ? and lease_token = ?`: of two writers holding the same
+ * revision, the database lets exactly one through (PostgreSQL re-checks the condition on the row the first
+ * writer committed; SQLite writes one at a time). The other gets undefined, reloads and decides again. A
+ * save names the lease it is made under, and is refused once another process claimed the rollout (fencing);
+ * a save without one is only accepted while nobody holds a lease. A save that ends the rollout releases it.
  */
-export async function saveRollout(ctx: StoreContext, id: string, expectedRevision: number, update: RolloutUpdate): Promise<RolloutRecord | undefined> {
+export async function saveRollout(ctx: StoreContext, id: string, expectedRevision: number, update: RolloutUpdate, lease?: LeaseRef): Promise<RolloutRecord | undefined> {
   try {
-    const row = await ctx.db.updateTable('rollouts')
+    const ended = update.status !== 'active';
+    let query = ctx.db.updateTable('rollouts')
       .set((eb) => ({
         status: update.status,
         state: JSON.stringify(update.state),
         wake_at: update.wakeAt,
         revision: eb('revision', '+', 1),
         updated_at: ctx.now(),
+        ...(ended ? { lease_holder: null, lease_expires_at: null } : {}),
       }))
-      .where('id', '=', id).where('revision', '=', expectedRevision)
+      .where('id', '=', id).where('revision', '=', expectedRevision);
+    query = lease
+      ? query.where('lease_holder', '=', lease.holder).where('lease_token', '=', lease.token)
+      : query.where('lease_holder', 'is', null);
+    const row = await query
       .returningAll()
       .executeTakeFirst();
     return row && toRollout(row);

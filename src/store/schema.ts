@@ -10,6 +10,8 @@ export interface StagesTable {
   kind: string;
   created_at: number;
   updated_at: number;
+  /** 'required' | 'none' (migration 0003; 'none' for stages from before). */
+  approval: Generated<string>;
 }
 
 export interface ServiceInstancesTable {
@@ -166,6 +168,8 @@ export interface EventsTable {
   service: string | null;
   /** Record<string, unknown> as JSON text. */
   payload: string;
+  /** The commit the entry concerns, where one applies (migration 0003). */
+  commit_sha: string | null;
 }
 
 export interface RolloutsTable {
@@ -181,6 +185,49 @@ export interface RolloutsTable {
   revision: number;
   created_at: number;
   updated_at: number;
+  /** Lease (migration 0004): the process that may step the rollout, until lease_expires_at. */
+  lease_holder: string | null;
+  /** Fencing token: grows on every claim, kept when the lease is released. */
+  lease_token: Generated<number>;
+  lease_expires_at: number | null;
+}
+
+/** Events for leased work held by another process (migration 0004); `work` names the leased table. */
+export interface LeaseInboxTable {
+  id: Generated<number>;
+  work: string;
+  work_id: string;
+  /** The event as JSON text. */
+  payload: string;
+  created_at: number;
+}
+
+/** Scheduled runs claimed by a gateway (migration 0004): the primary key lets one gateway run each. */
+export interface ScheduleTicksTable {
+  app: string;
+  stage: string;
+  service: string;
+  function: string;
+  schedule: string;
+  scheduled_at: number;
+  holder: string;
+  claimed_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** sha256 of the token, hex; the token itself is never stored. */
+  token_hash: string;
+  role: string;
+  /** JSON array of profile names, or null for every profile. */
+  profiles: string | null;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
 }
 
 export interface Database {
@@ -201,4 +248,7 @@ export interface Database {
   metrics: MetricsTable;
   events: EventsTable;
   rollouts: RolloutsTable;
+  lease_inbox: LeaseInboxTable;
+  schedule_ticks: ScheduleTicksTable;
+  api_tokens: ApiTokensTable;
 }

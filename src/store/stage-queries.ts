@@ -1,21 +1,23 @@
 // Stages, the service instances deployed to them, and their deployments.
 
 import type { Selectable } from 'kysely';
-import type { DeploymentRecord, NewDeployment, ServiceInstanceRecord, StageKind, StageRecord } from './types.js';
+import type { DeploymentRecord, NewDeployment, ServiceInstanceRecord, StageApproval, StageKind, StageRecord } from './types.js';
 import type { DeploymentsTable, ServiceInstancesTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
-export async function upsertStage(ctx: StoreContext, stage: { app: string; name: string; profile: string; kind: StageKind }): Promise<void> {
+export async function upsertStage(ctx: StoreContext, stage: { app: string; name: string; profile: string; kind: StageKind; approval?: StageApproval }): Promise<void> {
   const now = ctx.now();
+  // Approval is security state: an upsert that does not name it leaves it as stored.
+  const approval = stage.approval === undefined ? {} : { approval: stage.approval };
   await ctx.db.insertInto('stages')
-    .values({ app: stage.app, name: stage.name, profile: stage.profile, kind: stage.kind, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.columns(['app', 'name']).doUpdateSet({ profile: stage.profile, kind: stage.kind, updated_at: now }))
+    .values({ app: stage.app, name: stage.name, profile: stage.profile, kind: stage.kind, created_at: now, updated_at: now, ...approval })
+    .onConflict((oc) => oc.columns(['app', 'name']).doUpdateSet({ profile: stage.profile, kind: stage.kind, updated_at: now, ...approval }))
     .execute();
 }
 
 function selectStages(ctx: StoreContext) {
   return ctx.db.selectFrom('stages as s')
-    .select(['s.app', 's.name', 's.profile', 's.kind', 's.created_at', 's.updated_at'])
+    .select(['s.app', 's.name', 's.profile', 's.kind', 's.created_at', 's.updated_at', 's.approval'])
     .select((eb) => eb.selectFrom('deployments as d')
       .whereRef('d.app', '=', 's.app')
       .whereRef('d.stage', '=', 's.name')
@@ -35,6 +37,7 @@ function toStage(row: StageRow): StageRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastDeployAt: row.last_deploy_at ?? null,
+    approval: row.approval === 'required' ? 'required' : 'none',
   };
 }
 

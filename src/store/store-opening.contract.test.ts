@@ -17,7 +17,7 @@ const harness = new StoreHarness(process.env.TEST_DATABASE_URL);
 afterEach(() => harness.teardown());
 afterAll(() => harness.dropSchemas());
 
-const ALL_MIGRATIONS = ['0001-initial', '0002-rollouts'];
+const ALL_MIGRATIONS = ['0001-initial', '0002-rollouts', '0003-tokens-and-audit', '0004-leases'];
 
 for (const target of harness.targets) {
   describe(`Store contract on ${target}: opening and migrations`, () => {

@@ -20,7 +20,7 @@ for (const target of harness.targets) {
       clock.advance(500);
       await store.upsertStage({ app: 'workshop', name: 'alice', profile: 'staging', kind: 'preview' });
       expect(await store.getStage('workshop', 'alice')).toEqual({
-        app: 'workshop', name: 'alice', profile: 'staging', kind: 'preview', createdAt: created, updatedAt: created + 500, lastDeployAt: null,
+        app: 'workshop', name: 'alice', profile: 'staging', kind: 'preview', createdAt: created, updatedAt: created + 500, lastDeployAt: null, approval: 'none',
       });
       expect(await store.getStage('workshop', 'bob')).toBeUndefined();
     });

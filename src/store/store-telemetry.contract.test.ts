@@ -112,7 +112,7 @@ for (const target of harness.targets) {
       const { store, clock } = await harness.freshStore(target);
       const first = await store.appendEvent(event('deploy.started'));
       const second = await store.appendEvent({ ...event('deploy.finished'), ts: 42 });
-      expect(first).toEqual({ ...event('deploy.started'), id: first.id, ts: clock.now() });
+      expect(first).toEqual({ ...event('deploy.started'), id: first.id, ts: clock.now(), commitSha: null });
       expect(second.id).toBeGreaterThan(first.id);
       expect(second.ts).toBe(42);
     });

@@ -3,7 +3,7 @@
 
 import type { Insertable, Selectable } from 'kysely';
 import { DURATION_BUCKETS_MS } from './types.js';
-import type { EventRecord, LogEntry, LogLevel, LogQuery, MetricQuery, MetricSample, NewEvent, StoredLogEntry } from './types.js';
+import type { EventQuery, EventRecord, LogEntry, LogLevel, LogQuery, MetricQuery, MetricSample, NewEvent, StoredLogEntry } from './types.js';
 import { HISTOGRAM_COLUMNS, type EventsTable, type MetricsTable } from './schema.js';
 import { type StoreContext, chunks } from './store-context.js';
 
@@ -135,6 +135,7 @@ function toEvent(row: Selectable<EventsTable>): EventRecord {
     stage: row.stage,
     service: row.service,
     payload: JSON.parse(row.payload) as Record<string, unknown>,
+    commitSha: row.commit_sha,
   };
 }
 
@@ -147,6 +148,7 @@ export async function appendEvent(ctx: StoreContext, event: NewEvent): Promise<E
     stage: event.stage,
     service: event.service,
     payload: JSON.stringify(event.payload),
+    commit_sha: event.commitSha ?? null,
   }).returningAll().executeTakeFirstOrThrow();
   return toEvent(row);
 }
@@ -155,10 +157,11 @@ export async function appendEvent(ctx: StoreContext, event: NewEvent): Promise<E
  * Events in id order. With afterId: the oldest `limit` after it, so a follower pages forward without gaps.
  * Without: the newest `limit`. Default limit 100.
  */
-export async function listEvents(ctx: StoreContext, query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]> {
+export async function listEvents(ctx: StoreContext, query: EventQuery): Promise<EventRecord[]> {
   let select = ctx.db.selectFrom('events').selectAll();
   if (query.app !== undefined) select = select.where('app', '=', query.app);
   if (query.stage !== undefined) select = select.where('stage', '=', query.stage);
+  if (query.sinceTs !== undefined) select = select.where('ts', '>=', query.sinceTs);
   const limit = query.limit ?? 100;
   if (query.afterId !== undefined) {
     return (await select.where('id', '>', query.afterId).orderBy('id').limit(limit).execute()).map(toEvent);

@@ -3,6 +3,9 @@
 // Times are epoch milliseconds. JSON columns are parsed into the shapes below by the implementation.
 
 import type { FunctionEvent } from '../manifest/types.js';
+import type { Lease, LeaseRef, WorkLeases } from './lease-types.js';
+
+export type * from './lease-types.js';
 
 export type StageKind = 'stage' | 'preview';
 
@@ -15,7 +18,11 @@ export interface StageRecord {
   updatedAt: number;
   /** finishedAt of the stage's latest succeeded deployment (any service), or null. */
   lastDeployAt: number | null;
+  /** Whether the stage's profile needs an approver (`approval: required`), as last deployed. */
+  approval: StageApproval;
 }
+
+export type StageApproval = 'required' | 'none';
 
 export interface ServiceInstanceRecord {
   app: string;
@@ -135,6 +142,11 @@ export interface TableItem {
   value: unknown;
 }
 
+/** A value sealed with the master key: a profile's secret, or one secretEnvironment value of a version. */
+export type SealedValue =
+  | { kind: 'secret'; profile: string; name: string; ciphertext: string }
+  | { kind: 'version'; versionId: string; name: string; ciphertext: string };
+
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'system';
 
 export interface LogEntry {
@@ -212,6 +224,8 @@ export interface RolloutRecord {
   revision: number;
   createdAt: number;
   updatedAt: number;
+  /** The process stepping it, while one holds a lease (see lease-types.ts); absent otherwise. */
+  lease?: Lease;
 }
 
 export interface EventRecord {
@@ -223,9 +237,48 @@ export interface EventRecord {
   stage: string | null;
   service: string | null;
   payload: Record<string, unknown>;
+  /** The commit the entry concerns (a deployment's commitSha); null or absent where none applies. */
+  commitSha?: string | null;
 }
 
 export type NewEvent = Omit<EventRecord, 'id' | 'ts'> & { ts?: number };
+
+export interface EventQuery {
+  afterId?: number;
+  app?: string;
+  stage?: string;
+  /** Only events at or after this time (epoch ms). */
+  sinceTs?: number;
+  limit?: number;
+}
+
+export type TokenRole = 'viewer' | 'deployer' | 'approver' | 'admin';
+
+/** An API token as the store keeps it: everything but the token, which is only ever stored hashed. */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: TokenRole;
+  /** The profiles the token may act on; null for every profile. */
+  profiles: string[] | null;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+  revokedBy: string | null;
+}
+
+export interface NewToken {
+  id: string;
+  name: string;
+  /** sha256 of the token, hex. */
+  tokenHash: string;
+  role: TokenRole;
+  profiles: string[] | null;
+  createdBy: string;
+  expiresAt: number | null;
+}
 
 /** What the gateway needs to serve: every service instance with its functions' live targets. */
 export interface RoutingSnapshot {
@@ -247,7 +300,7 @@ export interface RoutedFunction {
   rules: AliasRules;
 }
 
-export interface Store {
+export interface Store extends WorkLeases {
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
   /**
@@ -257,7 +310,8 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   // Stages and the services deployed to them.
-  upsertStage(stage: { app: string; name: string; profile: string; kind: StageKind }): Promise<void>;
+  /** Creates or updates a stage; `approval` is left as stored when not given ('none' for a new stage). */
+  upsertStage(stage: { app: string; name: string; profile: string; kind: StageKind; approval?: StageApproval }): Promise<void>;
   getStage(app: string, name: string): Promise<StageRecord | undefined>;
   listStages(app?: string): Promise<StageRecord[]>;
   deleteStage(app: string, name: string): Promise<void>;
@@ -309,6 +363,10 @@ export interface Store {
   getSecret(profile: string, name: string): Promise<string | undefined>;
   listSecrets(profile?: string): Promise<Array<{ profile: string; name: string; ciphertext: string; updatedAt: number }>>;
   unsetSecret(profile: string, name: string): Promise<boolean>;
+  /** Every value sealed with the master key: secrets, and versions' secretEnvironment values (key rotation). */
+  listSealedValues(): Promise<SealedValue[]>;
+  /** Replaces those ciphertexts in place; nothing else changes (not updatedAt, not version ids). Unknown ones are ignored. */
+  replaceSealedValues(values: SealedValue[]): Promise<void>;
 
   // Deployments.
   createDeployment(deployment: NewDeployment): Promise<DeploymentRecord>;
@@ -341,13 +399,18 @@ export interface Store {
   deleteMetrics(app: string, stage: string): Promise<void>;
 
   // Rollouts.
-  /** Inserts a rollout with revision 1; refused (CONFLICT) when the service already has an active rollout. */
-  createRollout(rollout: Omit<RolloutRecord, 'revision' | 'createdAt' | 'updatedAt'>): Promise<RolloutRecord>;
   /**
-   * Saves a new state if the stored revision still equals `expectedRevision`; returns the saved record, or
-   * undefined when someone else saved first (the caller reloads and retries).
+   * Inserts a rollout with revision 1; refused (CONFLICT) when the service already has an active rollout.
+   * With `lease`, the creator holds it from the start (token 1).
    */
-  saveRollout(id: string, expectedRevision: number, update: { status: RolloutStatus; state: Record<string, unknown>; wakeAt: number | null }): Promise<RolloutRecord | undefined>;
+  createRollout(rollout: Omit<RolloutRecord, 'revision' | 'createdAt' | 'updatedAt' | 'lease'>, lease?: { holder: string; now: number; ttlMs: number }): Promise<RolloutRecord>;
+  /**
+   * Saves a new state if the stored revision still equals `expectedRevision` and the rollout is still under
+   * `lease` (or, without one, under nobody's); returns the saved record, or undefined when someone else saved
+   * first or took the lease over (the caller reloads, and retries or lets go). A save that ends the rollout
+   * (status not active) releases its lease.
+   */
+  saveRollout(id: string, expectedRevision: number, update: { status: RolloutStatus; state: Record<string, unknown>; wakeAt: number | null }, lease?: LeaseRef): Promise<RolloutRecord | undefined>;
   getRollout(id: string): Promise<RolloutRecord | undefined>;
   findActiveRollout(app: string, stage: string, service: string): Promise<RolloutRecord | undefined>;
   /** Every active rollout, for a control plane that (re)starts. */
@@ -357,8 +420,20 @@ export interface Store {
   /** Deployments still `running` (e.g. interrupted by a crash), across all apps. */
   listRunningDeployments(): Promise<DeploymentRecord[]>;
 
-  // Event log (becomes the audit timeline).
+  // Event log: the audit timeline. Append-only: there is no update or delete, not even with a stage.
   appendEvent(event: NewEvent): Promise<EventRecord>;
   /** Oldest first. With afterId: the first `limit` after it (to follow); without: the newest `limit`. Default 100. */
-  listEvents(query: { afterId?: number; app?: string; stage?: string; limit?: number }): Promise<EventRecord[]>;
+  listEvents(query: EventQuery): Promise<EventRecord[]>;
+
+  // API tokens (hashed).
+  /** Stores a token; refused (CONFLICT) when a token that is not revoked has the same name. */
+  createToken(token: NewToken): Promise<TokenRecord>;
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined>;
+  /** Every token ever created, revoked ones included, oldest first. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revokes the live token with that name; undefined when there is none. */
+  revokeToken(name: string, revokedBy: string): Promise<TokenRecord | undefined>;
+  markTokenUsed(id: string, at: number): Promise<void>;
+  /** Whether any token was ever created (revoked ones count: the control plane stays closed). */
+  hasTokens(): Promise<boolean>;
 }

@@ -18,6 +18,8 @@ export interface RunningControlPlane {
   apiPort: number;
   gatewayPort: number;
   process: ChildProcess;
+  /** What the process wrote to stderr so far (its JSON logs). */
+  stderr(): string;
   /** Graceful stop (SIGTERM); resolves when the process has exited. */
   stop(): Promise<void>;
 }
@@ -34,8 +36,8 @@ export async function copyWorkshop(): Promise<{ path: string; remove(): Promise<
   return dir;
 }
 
-export async function startUp(options: { home: string; apiPort?: number; gatewayPort?: number; env?: Record<string, string> }): Promise<RunningControlPlane> {
-  const args = [BIN, 'up', '--json', '--home', options.home, '--port', String(options.apiPort ?? 0), '--gateway-port', String(options.gatewayPort ?? 0)];
+export async function startUp(options: { home: string; apiPort?: number; gatewayPort?: number; env?: Record<string, string>; args?: string[] }): Promise<RunningControlPlane> {
+  const args = [BIN, 'up', '--json', '--home', options.home, '--port', String(options.apiPort ?? 0), '--gateway-port', String(options.gatewayPort ?? 0), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env, SLUICE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -57,6 +59,7 @@ export async function startUp(options: { home: string; apiPort?: number; gateway
     apiPort: Number(new URL(ready.api).port),
     gatewayPort: Number(new URL(ready.gateway).port),
     process: child,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { SluiceError } from '../../errors/index.js';
 import { ApiClient } from '../api-client.js';
 import { ago, dim, green, print, printJson, table } from '../output.js';
+import { registerSecretRotation } from './secret-rotation.js';
 
 export function registerConfigCommands(program: Command): void {
   const client = () => ApiClient.fromOptions(program.opts());
@@ -80,6 +81,7 @@ export function registerConfigCommands(program: Command): void {
       if (options.json) printJson(result);
       else print(green(`✔ Unset secret ${name} in profile ${options.profile}`));
     });
+  registerSecretRotation(secrets, client);
 }
 
 async function readStdin(): Promise<string> {

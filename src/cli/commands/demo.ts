@@ -35,7 +35,8 @@ async function runDemo(options: { home?: string; developer: string; port: string
   print();
   const started = performance.now();
   const { startControlPlane } = await import('../../composition/index.js');
-  const plane = await startControlPlane({ home, port: Number(options.port), gatewayPort: Number(options.gatewayPort), env: {} });
+  // The narration is the demo's output: only warnings and errors of the JSON logs join it (on stderr).
+  const plane = await startControlPlane({ home, port: Number(options.port), gatewayPort: Number(options.gatewayPort), env: {}, logLevel: 'warn' });
   try {
     print(`${step(0)} Control plane up in ${ms(started)} ${dim(`(store: ${plane.store.dialect}, home: ${home})`)}`);
     print(`    API ${cyan(plane.apiUrl)}   gateway ${cyan(plane.gatewayUrl)}`);

@@ -6,6 +6,7 @@ import type { DeployResult } from '../../engine/index.js';
 import { SluiceError } from '../../errors/index.js';
 import { ApiClient } from '../api-client.js';
 import { appName, appRootOrFail, collect, parseKeyValues } from '../app-context.js';
+import { currentCommit } from '../git-commit.js';
 import { ago, bold, cyan, dim, green, print, printJson, progressLine, red, table, yellow } from '../output.js';
 
 export function registerDeploy(program: Command): void {
@@ -61,7 +62,7 @@ export async function deploy(
   const say = options.json || options.quiet ? () => undefined : progressLine;
   say(`Bundling ${root}`);
   const { packageApp } = await import('../../engine/package-app.js');
-  const pkg = await packageApp(root, options.service ?? []);
+  const [pkg, commitSha] = await Promise.all([packageApp(root, options.service ?? []), currentCommit(root)]);
   say(`Uploading ${Object.keys(pkg.functionCode).length} function(s) to ${client.server}`);
   let result: DeployResult | undefined;
   await client.stream(`/api/apps/${pkg.app}/deploy?stream=1`, {
@@ -71,6 +72,7 @@ export async function deploy(
     strategy: options.strategy,
     wait: options.wait ?? false,
     actor: process.env.USER ?? 'local',
+    commitSha,
     sources: pkg.sources,
     bundles: Object.fromEntries(Object.entries(pkg.bundles).map(([hash, code]) => [hash, code.toString('base64')])),
     functionCode: pkg.functionCode,

@@ -1,4 +1,6 @@
 // `sluice up`: runs a control plane (API + gateway) in the foreground until SIGINT/SIGTERM.
+// Stdout carries the human start-up lines, or with --json one JSON line first (scripts and tests read it);
+// the structured JSON logs go to stderr (the gateway process's to <home>/gateway.log).
 
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -14,11 +16,14 @@ export function registerUp(program: Command): void {
     .option('--host <host>', 'address to bind; anything but loopback needs SLUICE_TOKEN', '127.0.0.1')
     .option('--home <dir>', 'data directory (default: SLUICE_HOME or ./.sluice)')
     .option('--json', 'print the URLs as one JSON line once ready')
-    .action(async (options: { port: string; gatewayPort: string; host: string; home?: string; json?: boolean }) => {
+    .option('--log-level <level>', 'JSON logs on stderr (and the gateway\'s in <home>/gateway.log): debug, info, warn or error', 'info')
+    .action(async (options: { port: string; gatewayPort: string; host: string; home?: string; json?: boolean; logLevel: string }) => {
       const started = performance.now();
       const home = resolve(options.home ?? process.env.SLUICE_HOME ?? '.sluice');
-      const { startControlPlane } = await import('../../composition/index.js');
+      const { startControlPlane, parseLogLevel } = await import('../../composition/index.js');
+      const logLevel = parseLogLevel(options.logLevel);
       const plane = await startControlPlane({
+        logLevel,
         home,
         host: options.host,
         port: port(options.port, '--port'),
@@ -42,7 +47,7 @@ export function registerUp(program: Command): void {
           stopping = true;
           if (!options.json) print(dim(`\n${signal}: stopping…`));
           void plane.close().then(done, (error: unknown) => {
-            console.error(error);
+            plane.log.error({ err: error }, 'the control plane did not stop cleanly');
             done();
           });
         };

@@ -40,8 +40,8 @@ describe('pause and resume', () => {
     const held = step(watched.state, { type: 'pause', actor: 'alice' }, T0 + 10_000);
 
     it('keeps analysing, and a failed alarm still rolls back while paused', () => {
-      expect(effects(held)).toEqual([['wakeAt', T0 + 11_000]]);
-      const failed = step(held.state, { type: 'metrics', samples: failing(T0 + 10_000) }, T0 + 11_000);
+      expect(effects(held)).toEqual([['wakeAt', T0 + 10_250]]);
+      const failed = step(held.state, { type: 'metrics', samples: failing(T0 + 10_000) }, T0 + 10_250);
       expect(failed.state.phase).toBe('rollingBack');
       expect(failed.state.paused).toBe(false);
     });
@@ -56,7 +56,7 @@ describe('pause and resume', () => {
       const resumed = step(overdue.state, { type: 'resume', actor: 'alice' }, T0 + 9 * MIN);
       expect(effects(resumed)).toEqual([
         ['collectMetrics', T0 + 9 * MIN - 2000, T0 + 9 * MIN],
-        ['wakeAt', T0 + 9 * MIN + 1000],
+        ['wakeAt', T0 + 9 * MIN + 250],
       ]);
     });
   });

@@ -73,22 +73,39 @@ describe('analysis during a step', () => {
   const input = rolloutInput({ alarms: [alarm()] });
   const started = createRollout(input, T0);
 
-  it('asks for metrics every alarm period and judges each answer', () => {
+  it('asks for metrics four times per alarm period and judges each answer', () => {
     expect(effects(started)).toEqual([
       ['setWeight', 10],
-      ['wakeAt', T0 + 1000],
+      ['wakeAt', T0 + 250],
     ]);
-    const tick = step(started.state, { type: 'tick' }, T0 + 1000);
+    const tick = step(started.state, { type: 'tick' }, T0 + 250);
     expect(effects(tick)).toEqual([
       ['setWeight', 10],
-      ['collectMetrics', T0 - 1000, T0 + 1000],
-      ['wakeAt', T0 + 2000],
+      ['collectMetrics', T0 - 1750, T0 + 250],
+      ['wakeAt', T0 + 500],
     ]);
     expect(notices(tick)).toEqual(['debug analysis: Collecting metrics at 10% (step 1 of 2)']);
-    const judged = step(tick.state, { type: 'metrics', samples: healthy(T0, 1) }, T0 + 1000);
+    const judged = step(tick.state, { type: 'metrics', samples: healthy(T0, 1) }, T0 + 250);
     expect(judged.state.lastAnalysis.map((evaluation) => evaluation.outcome)).toEqual(['successful']);
     expect(notices(judged)[0]).toMatch(/^debug analysis: Analysis at 10%: errorRate > 0.05 successful: errorRate 0 <= 0.05/);
-    expect(effects(judged)).toEqual([['wakeAt', T0 + 2000]]);
+    expect(effects(judged)).toEqual([['wakeAt', T0 + 500]]);
+    // The rhythm holds through the period: every answer asks for the next quarter.
+    let state = judged.state;
+    const wakes: number[] = [];
+    for (let at = T0 + 500; at <= T0 + 1000; at += 250) {
+      state = step(step(state, { type: 'tick' }, at).state, { type: 'metrics', samples: healthy(T0, 1) }, at).state;
+      wakes.push((state.wakeAt as number) - T0);
+    }
+    expect(wakes).toEqual([750, 1000, 1250]);
+  });
+
+  it('judges a failing canary at the first quarter-period analysis that sees enough calls', () => {
+    // 10 minInvocations: 6 failed calls at T0+250 are not enough to judge, 12 at T0+500 are.
+    const early = step(started.state, { type: 'metrics', samples: [sample('v2', T0, { invocations: 6, errors: 6 })] }, T0 + 250);
+    expect([early.state.phase, early.state.lastAnalysis[0].outcome]).toEqual(['shifting', 'inconclusive']);
+    const caught = step(early.state, { type: 'metrics', samples: [sample('v2', T0, { invocations: 12, errors: 12 })] }, T0 + 500);
+    expect(caught.state.phase).toBe('rollingBack');
+    expect(effects(caught)[0]).toEqual(['rollback']);
   });
 
   it('rolls back at once on a failed alarm, then fails naming the alarm, datapoints and threshold', () => {
@@ -107,7 +124,7 @@ describe('analysis during a step', () => {
     expect(effects(due)).toEqual([
       ['setWeight', 10],
       ['collectMetrics', end - 2000, end],
-      ['wakeAt', end + 1000],
+      ['wakeAt', end + 250],
     ]);
     const passed = step(due.state, { type: 'metrics', samples: healthy(end - 1000, 1) }, end);
     expect(effects(passed)).toEqual([
@@ -120,12 +137,15 @@ describe('analysis during a step', () => {
     const end = T0 + 5 * MIN;
     const first = step(started.state, { type: 'metrics', samples: [sample('v2', end - 1000, { invocations: 3 })] }, end);
     expect(first.state.stepIndex).toBe(0);
-    expect(effects(first)).toEqual([['wakeAt', end + 1000]]);
+    expect(effects(first)).toEqual([['wakeAt', end + 250]]);
     expect(notices(first)[0]).toMatch(/^warning inconclusive: Holding at 10%: step 1 of 2 is due but the analysis does not pass yet \(errorRate > 0.05 inconclusive: errorRate: not enough data/);
-    const second = step(first.state, { type: 'metrics', samples: [] }, end + 1000);
+    const second = step(first.state, { type: 'metrics', samples: [] }, end + 250);
+    expect([second.state.stepIndex, second.state.wakeAt]).toEqual([0, end + 500]);
     expect(notices(second)[0]).toMatch(/^debug inconclusive: Holding at 10%/);
-    const third = step(second.state, { type: 'metrics', samples: healthy(end + 1000, 1) }, end + 2000);
-    expect(third.state.phase).toBe('succeeded');
+    const third = step(second.state, { type: 'metrics', samples: [sample('v2', end, { invocations: 4 })] }, end + 500);
+    expect([third.state.stepIndex, notices(third)[0]]).toEqual([0, expect.stringMatching(/^debug inconclusive: Holding at 10%/)]);
+    const fourth = step(third.state, { type: 'metrics', samples: healthy(end, 1) }, end + 750);
+    expect(fourth.state.phase).toBe('succeeded');
   });
 
   it('does not advance on an error outcome', () => {
@@ -134,11 +154,17 @@ describe('analysis during a step', () => {
     expect([result.state.phase, result.state.stepIndex, result.state.lastAnalysis[0].outcome]).toEqual(['shifting', 0, 'error']);
   });
 
-  it('uses the shortest alarm period as its rhythm, and never sleeps past the step end', () => {
+  it('analyses four times per shortest alarm period, and never sleeps past the step end', () => {
     const twoAlarms = createRollout(rolloutInput({ strategy: { type: 'canary', percent: 10, interval: '45s' }, alarms: [alarm({ periodMs: 60_000 }), alarm({ name: 'b', periodMs: 10_000 })] }), T0);
-    expect(twoAlarms.state.wakeAt).toBe(T0 + 10_000);
-    const late = step(twoAlarms.state, { type: 'metrics', samples: [] }, T0 + 40_000);
+    expect(twoAlarms.state.wakeAt).toBe(T0 + 2500);
+    const late = step(twoAlarms.state, { type: 'metrics', samples: [] }, T0 + 44_000);
     expect(late.state.wakeAt).toBe(T0 + 45_000);
+  });
+
+  it('never analyses more often than every 250 ms, whatever the period', () => {
+    // Periods under a second are refused by validation; a hand-built plan still must not flood the store.
+    const subSecond = createRollout(rolloutInput({ alarms: [alarm({ periodMs: 400 })] }), T0);
+    expect(subSecond.state.wakeAt).toBe(T0 + 250);
   });
 });
 

@@ -53,7 +53,7 @@ describe('recovery: a tick on any persisted state re-issues what is needed to co
     expect(effects(restartTick(state, T0 + 35_000))).toEqual([
       ['setWeight', 10],
       ['collectMetrics', T0 + 35_000 - 21_000, T0 + 35_000],
-      ['wakeAt', T0 + 45_000],
+      ['wakeAt', T0 + 37_500],
     ]);
   });
 

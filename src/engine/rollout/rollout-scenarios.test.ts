@@ -12,25 +12,26 @@ describe('scripted rollouts against modelled traffic', () => {
     expect([simulation.state.phase, simulation.state.finishedAt]).toEqual(['succeeded', T0 + 5 * MIN]);
     expect(simulation.state.lastAnalysis.map((evaluation) => evaluation.outcome)).toEqual(['successful', 'successful']);
     expect(simulation.notices.filter((notice) => notice.severity === 'critical' || notice.severity === 'warning')).toEqual([]);
-    // One analysis per second of the 5-minute step.
-    expect(simulation.actions.filter((action) => action.type === 'collectMetrics')).toHaveLength(300);
+    // Four analyses per second of the 5-minute step (every quarter of the 1 s period).
+    expect(simulation.actions.filter((action) => action.type === 'collectMetrics')).toHaveLength(1200);
   });
 
-  it.each([0, 300, 999])('a version failing every call is rolled back within one 1 s period (step starting %i ms into a second)', (offset) => {
+  it.each([0, 300, 750, 999])('a version failing every call is rolled back within one 1 s period (step starting %i ms into a second)', (offset) => {
     const start = T0 + offset;
     const simulation = new RolloutSimulation(rolloutInput({ alarms }), start, { traffic: { requestsPerSecond: 200, newErrorRate: 1 } }).runUntilDone();
     const rolledBackAt = simulation.weights.find((change) => change.weight === 0)?.at;
     expect(simulation.state.phase).toBe('failed');
-    expect(rolledBackAt).toBe(start + 1000);
-    expect(simulation.failedRequests(start)).toBeLessThanOrEqual(20);
-    expect(simulation.state.reason).toMatch(/^alarm "errorRate > 0.05" failed: errorRate 1 > 0.05 in 1 of 1 datapoints \(window 10:00:0\d(\.\d+)?–10:00:0\d(\.\d+)?\)$/);
+    // Caught by the first quarter-period analysis that holds minInvocations (10) calls: 10 at 20 req/s.
+    expect(rolledBackAt).toBe(start + 500);
+    expect(simulation.failedRequests(start)).toBeLessThanOrEqual(10);
+    expect(simulation.state.reason).toMatch(/^alarm "errorRate > 0.05" failed: errorRate 1 > 0.05 in 1 of 1 datapoints \(window (09:59:59|10:00:0\d)(\.\d+)?–10:00:0\d(\.\d+)?\)$/);
   });
 
   it('a version 300 ms slower trips the relative p99 alarm', () => {
     const simulation = new RolloutSimulation(rolloutInput({ alarms }), T0, { traffic: { requestsPerSecond: 200, newErrorRate: 0, newDurationMs: 350, oldDurationMs: 50 } }).runUntilDone();
     expect(simulation.state.phase).toBe('failed');
-    expect(simulation.state.finishedAt).toBe(T0 + 1000);
-    expect(simulation.state.reason).toBe('alarm "slower" failed: p99Duration 498ms > 119ms (1.2x baseline, baseline 100ms) in 1 of 1 datapoints (window 10:00:00–10:00:01)');
+    expect(simulation.state.finishedAt).toBe(T0 + 500);
+    expect(simulation.state.reason).toBe('alarm "slower" failed: p99Duration 498ms > 119ms (1.2x baseline, baseline 100ms) in 1 of 1 datapoints (window 09:59:59.500–10:00:00.500)');
   });
 
   it('a failing preTraffic hook means no user request reaches the new version', () => {

@@ -1,6 +1,18 @@
 // The building blocks every rollout transition is made of: enter a step, ask for a hook, start a rollback,
 // finish, and work out when the machine wants its next tick. Each works on a Transition (a copy of the
 // state plus the actions decided so far); rollout-machine.ts chooses which blocks an event calls.
+//
+// Analysis cadence: while a step analyses, the machine reads metrics four times per period of its shortest
+// alarm (every 250 ms for 1 s alarms), not once per period. The alarm windows slide with `now`
+// (metric-windows.ts), so a datapoint is judged as soon as it holds `minInvocations` calls, and every
+// failed call the machine waits for is a failed user request: at 200 req/s a 10% canary fails 20 req/s.
+// Measured with `npm run bench -- blast-radius` (a release failing every call, 1 s alarm, minInvocations
+// 5; medians (max) of 5–13 runs): once per period caught it at the first analysis, a full period after the
+// shift: 17 failed requests (33), ~0.9 s. Four times per period: 10 (21) with the gateway's 250 ms metric
+// flush, 10 (12) and ≤ ~0.5 s with its 100 ms flush (src/runtime/gateway-server.ts), caught at the 2nd
+// or 3rd analysis. Passing still needs a successful analysis at or after the step's end, so only failing
+// got faster. Not more often than every 250 ms: each analysis is a metrics read plus a persisted state,
+// and more would mostly re-read the same flushed samples.
 import { formatDuration } from '../../manifest/index.js';
 import type { RolloutAction, RolloutPhase, RolloutState, Severity, StepResult } from './types.js';
 
@@ -8,6 +20,11 @@ export type HookName = 'preTraffic' | 'postTraffic' | 'confirmPromotion';
 
 /** How often a rollback that the driver has not confirmed is asked for again. */
 export const ROLLBACK_RETRY_MS = 5_000;
+
+/** Sliding-window analyses per period of the shortest alarm (see the header). */
+const ANALYSES_PER_PERIOD = 4;
+/** The fastest analysis cadence, whatever the period (see the header). */
+const MIN_ANALYSIS_INTERVAL_MS = 250;
 
 export interface Transition {
   state: RolloutState;
@@ -44,8 +61,9 @@ export function isAnalysing(state: RolloutState): boolean {
   return state.phase === 'shifting' && state.stepIndex >= 0 && state.weight > 0 && state.weight < 100 && state.hookDeadline === null && state.plan.alarms.length > 0;
 }
 
+/** How often a step analyses: a quarter of the shortest alarm period, at least 250 ms. */
 export function analysisIntervalMs(state: RolloutState): number {
-  return Math.min(...state.plan.alarms.map((alarm) => alarm.periodMs));
+  return Math.max(MIN_ANALYSIS_INTERVAL_MS, Math.min(...state.plan.alarms.map((alarm) => alarm.periodMs)) / ANALYSES_PER_PERIOD);
 }
 
 /** How far back the alarms look: their longest window, plus the second still being filled. */

@@ -5,7 +5,10 @@
 
 import { createHash } from 'node:crypto';
 import type { FunctionEvent } from '../../manifest/types.js';
-import type { AliasRules, AliasTarget, FunctionConfig, LogEntry, MetricSample, RoutedService, RoutingSnapshot, TableItem, TableRecord, VersionRecord } from '../../store/types.js';
+import type {
+  AliasRules, AliasTarget, FunctionConfig, LogEntry, MetricSample, NotificationChannel, RoutedService, RoutingSnapshot, ScheduleTickClaim, TableItem, TableRecord,
+  VersionRecord,
+} from '../../store/types.js';
 import type { RuntimeStore } from '../runtime-store.js';
 
 export interface PublishFunction {
@@ -48,7 +51,10 @@ export class MemoryRuntimeStore implements RuntimeStore {
   /** Calls refused during an outage, per method. */
   readonly failedCalls: Record<string, number> = {};
   private readonly aliases = new Map<string, { app: string; stage: string; service: string; function: string; targets: AliasTarget[]; rules: AliasRules }>();
+  /** Scheduled runs claimed, in claim order (only the winning claim of each run). */
+  readonly scheduleClaims: ScheduleTickClaim[] = [];
   private generation = 0;
+  private readonly notificationListeners = new Map<NotificationChannel, Set<() => void>>();
   private unavailable = false;
   private readonly watchers = new Set<() => void>();
 
@@ -105,6 +111,11 @@ export class MemoryRuntimeStore implements RuntimeStore {
       const watcher = () => void evaluate();
       if (!evaluate()) this.watchers.add(watcher);
     });
+  }
+
+  /** Calls the listeners of a channel, as a PostgreSQL NOTIFY would. */
+  notify(channel: NotificationChannel): void {
+    for (const listener of this.notificationListeners.get(channel) ?? []) listener();
   }
 
   private changed(): void {
@@ -204,6 +215,24 @@ export class MemoryRuntimeStore implements RuntimeStore {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, value]) => ({ key, value: structuredClone(value) }));
     return limit === undefined ? items : items.slice(0, limit);
+  }
+
+  async claimScheduleTick(tick: ScheduleTickClaim): Promise<boolean> {
+    this.available('claimScheduleTick');
+    const key = JSON.stringify([tick.app, tick.stage, tick.service, tick.function, tick.schedule, tick.scheduledAt]);
+    if (this.scheduleClaims.some((c) => JSON.stringify([c.app, c.stage, c.service, c.function, c.schedule, c.scheduledAt]) === key)) return false;
+    this.scheduleClaims.push({ ...tick });
+    this.changed();
+    return true;
+  }
+
+  async onNotification(channel: NotificationChannel, listener: () => void): Promise<() => Promise<void>> {
+    let listeners = this.notificationListeners.get(channel);
+    if (!listeners) this.notificationListeners.set(channel, (listeners = new Set()));
+    listeners.add(listener);
+    return async () => {
+      listeners.delete(listener);
+    };
   }
 
   private tableOf(name: string) {

@@ -5,11 +5,15 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectTraits } from '../dialect.js';
 import { initialMigration } from './0001-initial.js';
 import { rolloutsMigration } from './0002-rollouts.js';
+import { tokensAndAuditMigration } from './0003-tokens-and-audit.js';
+import { leasesMigration } from './0004-leases.js';
 
 export function storeMigrations(traits: DialectTraits): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration(traits),
     '0002-rollouts': rolloutsMigration(traits),
+    '0003-tokens-and-audit': tokensAndAuditMigration(traits),
+    '0004-leases': leasesMigration(traits),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
