@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   log.info({ url: gateway.url, store: store.dialect, keyId: box.keyId }, 'gateway listening');
   process.send?.({ type: 'ready', record });
   process.on('disconnect', () => undefined);
+  // The gateway's one job is to keep answering users. Background work (flushing telemetry, claiming schedule
+  // ticks, polling routing) that fails while the store is away must not end the process: log it and go on.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'background work failed; the gateway keeps serving'));
 
   let stopping = false;
   const stop = async () => {
