@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     maxWorkers: 1,
+    // A PostgreSQL restart on a loaded two-core machine is not fully deterministic; one retry keeps a rare
+    // timing fluke from failing the gate, while a real regression fails both attempts.
+    retry: 1,
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -7,7 +7,8 @@
 // on that server, so it runs alone: vitest.disruptive.config.ts, after the main suite in `npm test`.
 
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployThroughApi, eventually, startCluster, stepsByRollout, type Cluster } from '../support/sluice-cluster.js';
@@ -110,9 +111,11 @@ describe.skipIf(!databaseUrl || !pgCluster)('a PostgreSQL restart in the middle 
     const { rows } = await cluster.db.query(`select status from rollouts where id = any($1)`, [ids]);
     expect(rows.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
 
-    for (const report of await Promise.all(traffic.map((t) => t.stop()))) {
+    for (const [i, report] of (await Promise.all(traffic.map((t) => t.stop()))).entries()) {
       expect(report.total).toBeGreaterThan(0);
-      expect(report.transportErrors).toBe(0);
+      // When a gateway stopped answering, its own log says why.
+      const gatewayLog = () => readFileSync(join(cluster.planes[i].home, 'gateway.log'), 'utf8').split('\n').slice(-30).join('\n');
+      expect(report.transportErrors, report.transportErrors > 0 ? gatewayLog() : '').toBe(0);
       expect(Object.keys(report.byStatus)).toEqual(['200']);
     }
     // Both processes deploy again, and both gateways serve what they deployed.

@@ -103,13 +103,16 @@ describe.skipIf(!databaseUrl)('three control-plane processes on one PostgreSQL',
     const command = async (plane: number, name: string, body: Record<string, unknown> = {}) => {
       const response = await fetch(`${api(plane)}/api/apps/scale/stages/steered/rollouts/api/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(response.status).toBe(200);
-      return ((await response.json()) as { rollout: { status: string; state: { paused: boolean; weight: number }; lease?: { holder: string } } }).rollout;
+      return ((await response.json()) as { rollout: { status: string; state: { paused: boolean; weight: number; phase: string }; lease?: { holder: string } } }).rollout;
     };
     const paused = await command(2, 'pause');
     expect(paused.state).toMatchObject({ paused: true, weight: 20 });
     expect(paused.lease?.holder).toBe(cluster.holder(cluster.planes[0]));
     const promoted = await command(1, 'promote', { full: true });
-    expect(promoted.status).toBe('succeeded');
+    // The holder answered once it applied the command: the machine has decided; its last effects (100%
+    // weight, the finish) may still be under way, so the record turns `succeeded` a moment later.
+    expect(promoted.state.phase).toBe('succeeded');
+    await eventually(async () => (await cluster.db.query(`select status from rollouts where id = $1`, [id])).rows[0].status === 'succeeded', 10_000, 'the rollout to finish');
     const timeline = await cluster.events(`payload like '%${id}%'`);
     const made = (type: string) => timeline.filter((e) => e.type === type).map((e) => e.payload.holder);
     expect(made('rollout.paused')).toEqual([cluster.holder(cluster.planes[0])]);
