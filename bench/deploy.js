@@ -13,7 +13,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ownRssMb } from './lib/proc-stats.js';
+import { hostBusySeconds, ownRssMb, treeCpuSecondsWithReaped } from './lib/proc-stats.js';
 import { removeOnExit, sleep, stopAll } from './lib/processes.js';
 import { cell, goalRow, median, printJsonLine, progress, ratio, round, table, times } from './lib/report.js';
 import { ROOT, deploy, runCli, startSluice } from './lib/sluice.js';
@@ -23,6 +23,7 @@ const EXAMPLE = join(ROOT, 'examples', 'workshop');
 // The one function changed: `tasks.report`, the only function in its file, so exactly one bundle changes.
 const CHANGED_FILE = join('backend-tasks', 'src', 'report.ts');
 const CHANGE_FROM = 'restapi answered';
+const NOISE_CORES = 0.15; // CPU used by unrelated processes during a round above which the table warns
 
 export async function deployBench(argv = []) {
   const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '3' } } });
@@ -49,6 +50,10 @@ async function deployRound(work, round, notes) {
   const appDir = join(work, `app-${round}`);
   await cp(EXAMPLE, appDir, { recursive: true, filter: (source) => !source.includes('.sluice') && !source.includes('node_modules') });
   const sluice = await startSluice({ home, log: progress });
+  // Noise check: CPU that processes outside this bench's own tree (CLI runs, sluice up, its gateway) used.
+  const startedAt = performance.now();
+  const hostBefore = hostBusySeconds();
+  const oursBefore = treeCpuSecondsWithReaped(process.pid);
   try {
     const api = sluice.ready.api;
     const nodeStart = await timeCommand(process.execPath, ['-e', '0']);
@@ -76,6 +81,11 @@ async function deployRound(work, round, notes) {
     const changeChanged = changedFunctions(change.result);
     if (changeChanged.length !== 1) note(notes, `the one-function change published ${changeChanged.length} versions (${changeChanged.join(', ') || 'none'})`);
 
+    const otherCores =
+      hostBefore === null
+        ? null
+        : Math.max(0, hostBusySeconds() - hostBefore - (treeCpuSecondsWithReaped(process.pid) - oursBefore)) / ((performance.now() - startedAt) / 1000);
+
     // Idle: let post-deploy work (worker warm-up, GC) settle, then read the control plane's own RSS.
     await sleep(2000);
     const idleRssMb = ownRssMb(sluice.up.pid);
@@ -95,10 +105,12 @@ async function deployRound(work, round, notes) {
       serviceCount: first.result?.services?.length ?? 0,
       firstFunctions: firstChanged.length,
       changeFunctions: changeChanged.length,
+      otherCores,
     };
     progress(
       `round ${round}: first ${Math.round(first.ms)} ms (${firstChanged.length} versions), no-change ${Math.round(nochange.ms)} ms, ` +
-        `change ${Math.round(change.ms)} ms (${changeChanged.join(', ')}), idle RSS ${Math.round(idleRssMb)} MB`,
+        `change ${Math.round(change.ms)} ms (${changeChanged.join(', ')}), idle RSS ${Math.round(idleRssMb)} MB, ` +
+        `other processes ${otherCores === null ? '?' : otherCores.toFixed(2)} cores`,
     );
     return figures;
   } finally {
@@ -161,6 +173,8 @@ function report(rounds, notes, failure) {
   ];
   lines.push(table(['goal', 'target', 'measured', ''], goalRows));
   if (failure) notes.push(`failed: ${failure}`);
+  const noisiest = Math.max(0, ...rounds.map((r) => r.otherCores ?? 0));
+  if (noisiest > NOISE_CORES) notes.push(`noisy host: other processes used up to ${noisiest.toFixed(2)} cores during a round; compare with care`);
   if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${n}`));
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
@@ -179,6 +193,7 @@ function report(rounds, notes, failure) {
     change_vs_floor: round(ratio(m('changeMs'), floor), 2),
     change_versions: m('changeFunctions'),
     rounds: rounds.length,
+    max_other_cores: round(Math.max(0, ...rounds.map((r) => r.otherCores ?? 0)), 2),
     goals_missed: goalRows.filter((g) => g[3] === 'MISSED').map((g) => g[0]),
     failed: failure ? [failure] : [],
   });

@@ -18,7 +18,7 @@ function readStat(pid) {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields after the last ')' are fixed.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), utime: Number(fields[11]), stime: Number(fields[12]) };
+    return { ppid: Number(fields[1]), utime: Number(fields[11]), stime: Number(fields[12]), cutime: Number(fields[13]), cstime: Number(fields[14]) };
   } catch {
     return undefined;
   }
@@ -96,6 +96,20 @@ export function sampleRss(pid, intervalMs = 100) {
     clearInterval(timer);
     return Math.max(peak, rssMb(pid));
   };
+}
+
+/**
+ * CPU seconds used so far by the tree of `pid` including children it already reaped (a short-lived
+ * command's time lands in its parent's cutime/cstime when it is waited for). Differences of two readings
+ * give the tree's CPU in between.
+ */
+export function treeCpuSecondsWithReaped(pid) {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    const stat = readStat(member);
+    if (stat) ticks += stat.utime + stat.stime + stat.cutime + stat.cstime;
+  }
+  return ticks / clockTicks;
 }
 
 /** CPU seconds the whole host has been busy (all cores; user, nice, system, irq, softirq, steal). */
