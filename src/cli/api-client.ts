@@ -47,18 +47,7 @@ export class ApiClient {
   async stream(path: string, body: unknown, onLine: (line: Record<string, unknown>) => void): Promise<void> {
     const response = await this.send('POST', path, body);
     if (!response.ok) await this.fail(response);
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line) onLine(JSON.parse(line) as Record<string, unknown>);
-      }
-    }
-    if (buffer.trim()) onLine(JSON.parse(buffer) as Record<string, unknown>);
+    for await (const line of textBlocks(response, '\n')) if (line.trim()) onLine(JSON.parse(line) as Record<string, unknown>);
   }
 
   /** Follows a server-sent event stream until stop() is called or the server ends it. */
@@ -73,23 +62,15 @@ export class ApiClient {
       throw new SluiceError('SERVER_UNREACHABLE', `No Sluice control plane answers at ${this.server}.`, { cause });
     }
     if (!response.ok) await this.fail(response);
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            if (colon > 0) fields[line.slice(0, colon)] = (fields[line.slice(0, colon)] ? fields[line.slice(0, colon)] + '\n' : '') + line.slice(colon + 1).replace(/^ /, '');
-          }
-          if (fields.data !== undefined) onEvent({ id: fields.id, event: fields.event ?? 'message', data: fields.data });
+      for await (const block of textBlocks(response, '\n\n')) {
+        const fields: Record<string, string> = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          if (colon > 0) fields[line.slice(0, colon)] = (fields[line.slice(0, colon)] ? fields[line.slice(0, colon)] + '\n' : '') + line.slice(colon + 1).replace(/^ /, '');
         }
+        if (fields.data !== undefined) onEvent({ id: fields.id, event: fields.event ?? 'message', data: fields.data });
       }
     } catch (error) {
       if (!signal?.aborted) throw error;
@@ -123,4 +104,19 @@ export class ApiClient {
     if (body?.error?.code) throw Object.assign(new Error(body.error.message), { body: body.error });
     throw new SluiceError('INTERNAL', `The control plane answered ${response.status} ${response.statusText} without an error body.`);
   }
+}
+
+/** The response body as text pieces ending at `separator` (the last piece may end without it). */
+async function* textBlocks(response: Response, separator: string): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf(separator)) >= 0) {
+      yield buffer.slice(0, end);
+      buffer = buffer.slice(end + separator.length);
+    }
+  }
+  if (buffer) yield buffer;
 }

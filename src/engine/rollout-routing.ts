@@ -3,9 +3,9 @@
 // A `fence` runs first inside the routing transaction: the driver passes one that re-checks its lease on the
 // rollout (and locks it until commit), so a process that lost the rollout to another cannot flip weights.
 
-import type { AliasRecord, AliasTarget, Store } from '../store/index.js';
+import type { AliasRecord, AliasRules, AliasTarget, Store } from '../store/index.js';
 import type { EngineContext } from './ports.js';
-import type { RolloutState } from './rollout/types.js';
+import type { RolloutState, ShiftedFunction } from './rollout/types.js';
 
 /** The header a pre-traffic hook sends to reach the new versions before any user does. */
 export const PIN_HEADER = 'x-sluice-pin';
@@ -25,58 +25,46 @@ export function targetsFor(from: string | null, to: string, weight: number): Ali
 export type RoutingFence = (tx: Store) => Promise<void>;
 
 export async function applyRolloutWeight(ctx: EngineContext, state: RolloutState, weight: number, fence?: RoutingFence): Promise<void> {
-  const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
-  const unchanged = state.functions.every((fn) => {
-    const alias = aliases.find((a) => a.function === fn.function && a.name === 'live');
-    const wanted = targetsFor(fn.from, fn.to, weight);
-    return alias !== undefined && JSON.stringify(alias.targets.map((t) => [t.versionId, t.weight])) === JSON.stringify(wanted.map((t) => [t.versionId, t.weight])) && (weight < 100 || !alias.rules.match?.some((m) => m.header === PIN_HEADER));
+  const finished = weight >= 100;
+  await writeRouting(ctx, state, fence, (fn, rules) => ({ targets: targetsFor(fn.from, fn.to, weight), rules: finished ? withoutPin(rules) : rules }));
+}
+
+/** Puts 100% back on the old versions in one step; functions that had none lose their alias. */
+export async function restoreOldVersions(ctx: EngineContext, state: RolloutState, fence?: RoutingFence): Promise<void> {
+  await writeRouting(ctx, state, fence, (fn, rules) => {
+    if (!fn.from) return null;
+    const kept = withoutPin(rules);
+    return { targets: [{ versionId: fn.from, weight: 100 }], rules: { ...kept, match: kept.match?.filter((m) => m.versionId === fn.from) } };
   });
-  // Ticks re-assert the weight after a restart; only a real change touches routing.
-  if (unchanged) return;
+}
+
+type DesiredAlias = { targets: AliasTarget[]; rules: AliasRules } | null;
+
+/**
+ * Writes each shifted function's `live` alias as `desired` says (null: no alias), in one fenced transaction,
+ * then tells the gateway. Ticks re-assert the routing after a restart, so a write that changes nothing is skipped.
+ */
+async function writeRouting(ctx: EngineContext, state: RolloutState, fence: RoutingFence | undefined, desired: (fn: ShiftedFunction, rules: AliasRules) => DesiredAlias): Promise<void> {
+  const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
+  const plan = state.functions.map((fn) => {
+    const alias = aliases.find((a) => a.function === fn.function && a.name === 'live');
+    return { fn, alias, wanted: desired(fn, alias?.rules ?? {}) };
+  });
+  if (plan.every(({ alias, wanted }) => sameAlias(alias, wanted))) return;
   await ctx.store.transaction(async (tx) => {
     await fence?.(tx);
-    for (const fn of state.functions) {
-      const rules = aliases.find((a) => a.function === fn.function && a.name === 'live')?.rules ?? {};
-      const finished = weight >= 100;
-      await tx.setAlias({
-        app: state.app,
-        stage: state.stage,
-        service: state.service,
-        function: fn.function,
-        name: 'live',
-        targets: targetsFor(fn.from, fn.to, weight),
-        rules: finished ? withoutPin(rules) : rules,
-      });
+    for (const { fn, wanted } of plan) {
+      if (wanted === null) await tx.deleteAliases(state.app, state.stage, state.service, fn.function);
+      else await tx.setAlias({ app: state.app, stage: state.stage, service: state.service, function: fn.function, name: 'live', ...wanted });
     }
     await tx.bumpRoutingGeneration();
   });
   await tellGateway(ctx);
 }
 
-/** Puts 100% back on the old versions in one step; functions that had none lose their alias. */
-export async function restoreOldVersions(ctx: EngineContext, state: RolloutState, fence?: RoutingFence): Promise<void> {
-  const aliases = await ctx.store.listAliases(state.app, state.stage, state.service);
-  await ctx.store.transaction(async (tx) => {
-    await fence?.(tx);
-    for (const fn of state.functions) {
-      if (!fn.from) {
-        await tx.deleteAliases(state.app, state.stage, state.service, fn.function);
-        continue;
-      }
-      const rules = aliases.find((a) => a.function === fn.function && a.name === 'live')?.rules ?? {};
-      await tx.setAlias({
-        app: state.app,
-        stage: state.stage,
-        service: state.service,
-        function: fn.function,
-        name: 'live',
-        targets: [{ versionId: fn.from, weight: 100 }],
-        rules: { ...withoutPin(rules), match: withoutPin(rules).match?.filter((m) => m.versionId === fn.from) },
-      });
-    }
-    await tx.bumpRoutingGeneration();
-  });
-  await tellGateway(ctx);
+function sameAlias(alias: AliasRecord | undefined, wanted: DesiredAlias): boolean {
+  if (wanted === null) return alias === undefined;
+  return alias !== undefined && JSON.stringify([alias.targets, alias.rules]) === JSON.stringify([wanted.targets, wanted.rules]);
 }
 
 function withoutPin(rules: AliasRecord['rules']): AliasRecord['rules'] {

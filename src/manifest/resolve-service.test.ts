@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isSluiceError, SluiceError } from '../errors/index.js';
 import { parseApp } from './parse-app.js';
 import { resolveService } from './resolve-service.js';
 import type { LoadedApp, ResolutionContext } from './types.js';
+import { emptyResolutionContext, sluiceErrorOf } from './testing/resolution-fixtures.js';
 
 function load(serviceLines: string[]): LoadedApp {
   return parseApp({
@@ -11,30 +11,9 @@ function load(serviceLines: string[]): LoadedApp {
   });
 }
 
-function context(overrides: Partial<ResolutionContext> = {}): ResolutionContext {
-  return {
-    stage: 'prod',
-    region: 'local',
-    cliParams: {},
-    profile: 'prod',
-    storedParams: {},
-    env: {},
-    secret: async () => undefined,
-    output: async () => undefined,
-    selfExtras: {},
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<ResolutionContext> = {}) => emptyResolutionContext({ stage: 'prod', profile: 'prod', ...overrides });
 
-async function errorOf(promise: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSluiceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a SluiceError');
-}
+const errorOf = sluiceErrorOf;
 
 describe('resolveService normalization', () => {
   it('applies defaults, merges environments, parses events and names tables', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isSluiceError, SluiceError } from '../errors/index.js';
 import { parseApp } from './parse-app.js';
 import { resolveService } from './resolve-service.js';
 import type { LoadedApp, OutputAddress, ResolutionContext } from './types.js';
+import { emptyResolutionContext, sluiceErrorOf } from './testing/resolution-fixtures.js';
 
 const APP = ['app: shop', 'services: [api, worker]', 'profiles:', '  dev: { params: { env: dev } }'].join('\n');
 
@@ -13,30 +13,9 @@ function load(api: string[], worker: string[] = ['service: worker']): LoadedApp 
   });
 }
 
-function context(overrides: Partial<ResolutionContext> = {}): ResolutionContext {
-  return {
-    stage: 'alice',
-    region: 'local',
-    cliParams: {},
-    profile: 'dev',
-    storedParams: {},
-    env: {},
-    secret: async () => undefined,
-    output: async () => undefined,
-    selfExtras: {},
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<ResolutionContext> = {}) => emptyResolutionContext({ stage: 'alice', profile: 'dev', ...overrides });
 
-async function errorOf(promise: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSluiceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a SluiceError');
-}
+const errorOf = sluiceErrorOf;
 
 describe('unresolved variables', () => {
   it('reports every unresolved variable at once, at the ${ of each, saying where it looked', async () => {

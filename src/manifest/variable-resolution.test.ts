@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isSluiceError, SluiceError } from '../errors/index.js';
 import { parseApp } from './parse-app.js';
 import { resolveService } from './resolve-service.js';
 import type { LoadedApp, OutputAddress, ResolutionContext } from './types.js';
+import { emptyResolutionContext, sluiceErrorOf } from './testing/resolution-fixtures.js';
 
 const APP = ['app: shop', 'services: [api]', 'params: { region_name: manifest-default }', 'profiles:', '  dev: { params: { env: dev } }'].join('\n');
 
@@ -10,20 +10,7 @@ function load(serviceLines: string[], app = APP): LoadedApp {
   return parseApp({ root: '/app', files: { 'sluice.app.yml': app, 'api/sluice.yml': `${serviceLines.join('\n')}\n` } });
 }
 
-function context(overrides: Partial<ResolutionContext> = {}): ResolutionContext {
-  return {
-    stage: 'alice',
-    region: 'local',
-    cliParams: {},
-    profile: 'dev',
-    storedParams: {},
-    env: {},
-    secret: async () => undefined,
-    output: async () => undefined,
-    selfExtras: {},
-    ...overrides,
-  };
-}
+const context = (overrides: Partial<ResolutionContext> = {}) => emptyResolutionContext({ stage: 'alice', profile: 'dev', ...overrides });
 
 /** The resolved environment of function `f` for a service whose `environment:` holds `entries` (lines 5 onwards). */
 async function environmentOf(entries: string[], ctx: Partial<ResolutionContext> = {}, extra: string[] = []): Promise<Record<string, string>> {
@@ -31,15 +18,7 @@ async function environmentOf(entries: string[], ctx: Partial<ResolutionContext> 
   return (await resolveService(loaded, 'api', context(ctx))).functions.f.environment;
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSluiceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a SluiceError');
-}
+const errorOf = sluiceErrorOf;
 
 describe('variable sources', () => {
   it('resolves opt:stage and opt:region', async () => {

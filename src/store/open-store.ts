@@ -121,6 +121,9 @@ async function connectPostgres(databaseUrl: string, schema: string | undefined):
   // An idle client whose server connection drops emits 'error' on the pool; without a listener that would
   // crash the process. The pool discards the client and the next query connects again.
   pool.on('error', () => {});
+  // A client checked out of the pool (a transaction between two statements) emits 'error' on itself when the
+  // server goes away (e.g. 57P01 on a restart); the statement in flight fails, the process must not.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('select 1');
     if (schema) await createSchema(pool, schema);

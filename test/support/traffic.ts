@@ -1,6 +1,8 @@
 // Steady test traffic against a gateway URL: a few sequential keep-alive clients, recording the status and
 // the `x-sluice-version` of every answer, until stopped. Loopback only.
 
+import { ApiClient } from '../../src/cli/api-client.js';
+
 export interface TrafficReport {
   total: number;
   byStatus: Record<number, number>;
@@ -50,23 +52,16 @@ export function startTraffic(url: string, options: { clients?: number; headers?:
 
 /** Resolves with the first server-sent event of the control plane that satisfies `accept`. */
 export async function waitForEvent(api: string, query: string, accept: (event: { type: string; payload: Record<string, unknown> }) => boolean, signal?: AbortSignal): Promise<{ type: string; payload: Record<string, unknown> }> {
-  const response = await fetch(`${api}/api/events?${query}&after=0`, { headers: { accept: 'text/event-stream' }, signal });
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = block.split('\n').find((line) => line.startsWith('data:'));
-      if (!data) continue;
-      const event = JSON.parse(data.slice(5)) as { type: string; payload: Record<string, unknown> };
-      if (accept(event)) {
-        await response.body?.cancel().catch(() => undefined);
-        return event;
-      }
+  const stop = new AbortController();
+  signal?.addEventListener('abort', () => stop.abort());
+  let found: { type: string; payload: Record<string, unknown> } | undefined;
+  await new ApiClient(api, undefined).events(`/api/events?${query}&after=0`, (message) => {
+    const event = JSON.parse(message.data) as { type: string; payload: Record<string, unknown> };
+    if (found === undefined && accept(event)) {
+      found = event;
+      stop.abort();
     }
-  }
-  throw new Error('the event stream ended before the awaited event');
+  }, stop.signal);
+  if (!found) throw new Error('the event stream ended before the awaited event');
+  return found;
 }

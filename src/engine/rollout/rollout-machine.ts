@@ -26,17 +26,10 @@ import {
   type HookName,
   type Transition,
 } from './rollout-transitions.js';
-import type { AlarmEvaluation, RolloutEvent, RolloutPlanSpec, RolloutState, ShiftedFunction, StepResult } from './types.js';
+import type { AlarmEvaluation, RolloutEvent, RolloutState, StepResult } from './types.js';
 
-export interface RolloutInput {
-  id: string;
-  app: string;
-  stage: string;
-  service: string;
-  deploymentId: string;
-  functions: ShiftedFunction[];
-  plan: RolloutPlanSpec;
-}
+/** What a new rollout is about: the identity and plan parts of its state. */
+export type RolloutInput = Pick<RolloutState, 'id' | 'app' | 'stage' | 'service' | 'deploymentId' | 'functions' | 'plan'>;
 
 /** A new rollout, already started: the first actions (hook, first weight, or the whole AllAtOnce). */
 export function createRollout(input: RolloutInput, now: number): StepResult {
