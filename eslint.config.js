@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/node_modules/**', '.sluice/**', 'web-dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/node_modules/**', '**/.sluice/**', 'web-dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

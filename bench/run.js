@@ -6,6 +6,7 @@ const BENCHES = {
   deploy: async (args) => (await import('./deploy.js')).deployBench(args),
   'blast-radius': async (args) => (await import('./blast-radius.js')).blastRadiusBench(args),
   scale: async (args) => (await import('./scale.js')).scaleBench(args),
+  preview: async (args) => (await import('./preview.js')).previewBench(args),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -2,9 +2,13 @@
 // one of its parents.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import type * as Yaml from 'yaml';
 import { SluiceError } from '../errors/index.js';
+
+// The YAML parser is loaded by the commands that read a manifest, not by every start of the CLI.
+const requireModule = createRequire(import.meta.url);
 
 export function findAppRoot(start = process.cwd()): string | undefined {
   let dir = resolve(start);
@@ -29,6 +33,7 @@ export function appRootOrFail(start?: string): string {
 export function appName(options: { app?: string; dir?: string }): string {
   if (options.app) return options.app;
   const root = appRootOrFail(options.dir);
+  const { parse } = requireModule('yaml') as typeof Yaml;
   const document = parse(readFileSync(join(root, 'sluice.app.yml'), 'utf8')) as { app?: unknown } | null;
   if (!document || typeof document.app !== 'string') {
     throw new SluiceError('MANIFEST_INVALID', `${join(root, 'sluice.app.yml')} has no \`app:\` name.`);

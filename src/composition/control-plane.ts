@@ -1,18 +1,23 @@
 // Wires the concrete parts of a control plane together: the store, the master key, the gateway process,
 // the engine and the HTTP API. `sluice up` and the demo both start one through here.
 // Operations (metrics, key rotation, readiness) are wired in operations.ts; logs are pino JSON on stderr.
+//
+// Start-up order: users' traffic is served by the gateway process, so it is spawned first, as soon as the
+// master key is read. The store (its module alone takes ~100 ms to load) and the API's modules (engine,
+// server, pipeline, operations: a few hundred ms) load and open meanwhile, in parallel with the gateway's
+// own start. Both processes may migrate a new store at once: the store orders that (src/store/open-store.ts).
+// Only an interrupted key rotation needs the store first, to tell which key opens it.
 
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SluiceError } from '../errors/index.js';
-import { EventBus, RolloutDriver, systemClock, type Clock, type EngineContext } from '../engine/index.js';
-import { createApiApp } from '../server/index.js';
-import { createRotatingSecretBox, createSecretBox, loadMasterKey } from '../secrets/index.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Clock, EngineContext, RolloutDriver } from '../engine/index.js';
+import type { Pipeline } from '../pipeline/index.js';
+import { createRotatingSecretBox, createSecretBox, loadMasterKey, nextMasterKeyPath } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
 import { startOrAttachGateway, type GatewayHandle } from './gateway-handle.js';
-import { recoverKeyFile } from './key-rotation.js';
-import { leaseSettings } from './lease-settings.js';
 import { createLogger, engineLog, type LogLevelName, type Logger } from './logger.js';
 import { SLUICE_VERSION } from '../version.js';
 
@@ -40,6 +45,7 @@ export interface ControlPlane {
   gateway: GatewayHandle;
   engine: EngineContext;
   rollouts: RolloutDriver;
+  pipeline: Pipeline;
   log: Logger;
   /** Stops the API, the gateway process and the store. */
   close(options?: { keepGateway?: boolean }): Promise<void>;
@@ -58,22 +64,33 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   await mkdir(home, { recursive: true });
   const env = options.env ?? process.env;
   const log = options.logger ?? createLogger({ name: 'sluice-control-plane', level: options.logLevel });
-  const store = await openStore({ home, databaseUrl: options.databaseUrl });
+  const openStore = async () => (await import('../store/index.js')).openStore({ home, databaseUrl: options.databaseUrl });
+  let store: Store | undefined;
+  let gatewayStarting: Promise<GatewayHandle> | undefined;
   let gateway: GatewayHandle | undefined;
   try {
     const loaded = await loadMasterKey(home, options.masterKey);
-    const key = options.masterKey ? loaded : await recoverKeyFile(home, store, loaded, log);
+    let key = loaded;
+    if (!options.masterKey && existsSync(nextMasterKeyPath(home))) {
+      store = await openStore();
+      key = await (await import('./key-rotation.js')).recoverKeyFile(home, store, loaded, log);
+    }
     const secrets = createRotatingSecretBox(createSecretBox(key));
-    // prom-client takes a while to load: let it load while the gateway process starts.
-    const operationsModule = import('./operations.js');
-    gateway = await startOrAttachGateway({
+    gatewayStarting = startOrAttachGateway({
       home,
       host,
       port: options.gatewayPort ?? 4601,
       databaseUrl: options.databaseUrl,
       masterKeyHex: key.toString('hex'),
       logLevel: options.logLevel,
+      bootstrapToken: options.token,
     });
+    gatewayStarting.catch(() => undefined); // awaited below, after the store
+    const apiModules = loadApiModules();
+    apiModules.catch(() => undefined); // awaited below
+    const opened = (store ??= await openStore());
+    gateway = await gatewayStarting;
+    const { EventBus, RolloutDriver, systemClock, createApiApp, createGithubHost, Pipeline, leaseSettings, wireOperations, serve } = await apiModules;
     const events = new EventBus();
     const engine: EngineContext = {
       store,
@@ -88,18 +105,33 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       log: engineLog(log),
     };
     // Several processes on one PostgreSQL share the rollouts through leases (src/engine/rollout-claims.ts).
-    const rollouts = new RolloutDriver(engine, { clock: options.clock ?? systemClock, ...leaseSettings(home, env) });
+    const leases = leaseSettings(home, env);
+    const clock = options.clock ?? systemClock;
+    const rollouts = new RolloutDriver(engine, { clock, ...leases });
     await rollouts.resume();
-    const { wireOperations } = await operationsModule;
+    let apiUrl = '';
+    const pipeline = new Pipeline({
+      engine,
+      rollouts,
+      dir: join(home, 'pipeline'),
+      clock,
+      apiUrl: () => env.SLUICE_PUBLIC_URL?.replace(/\/$/, '') || apiUrl,
+      gitHost: env.SLUICE_GITHUB_TOKEN ? createGithubHost({ token: env.SLUICE_GITHUB_TOKEN, baseUrl: env.SLUICE_GITHUB_API_URL || undefined, commentAuthor: env.SLUICE_GITHUB_LOGIN || undefined }) : null,
+      controlToken: options.token,
+      ...leases,
+    });
     const operations = await wireOperations({ home, store, box: secrets, keyFromEnvironment: Boolean(options.masterKey), gateway, events, log, version: SLUICE_VERSION });
     const app = createApiApp({
       engine, gateway, rollouts, token: options.token, loopback: LOOPBACK.has(host), version: SLUICE_VERSION,
       log, metrics: operations.metrics, keyRotation: operations.keyRotation, onDeploy: operations.metrics.deployFinished, keyProblem: operations.keyProblem,
+      pipeline,
     });
-    const server = await listen(app.fetch, host, options.port ?? 4600);
+    const server = await listen(serve, app.fetch, host, options.port ?? 4600);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port ?? 4600;
-    const apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // Runs resume once the API answers: their links and the checks' SLUICE_URL point at it.
+    await pipeline.start();
     const handle = gateway;
     log.info({ api: apiUrl, gateway: gateway.url, store: store.dialect, home, keyId: secrets.keyId }, 'control plane listening');
     return {
@@ -109,9 +141,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       gateway,
       engine,
       rollouts,
+      pipeline,
       log,
       async close(closeOptions = {}) {
         log.info('control plane stopping');
+        await pipeline.stop();
         await rollouts.stop();
         operations.metrics.close();
         const closed = new Promise<void>((done) => server.close(() => done()));
@@ -119,17 +153,46 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         await closed;
         if (!closeOptions.keepGateway) await handle.stop();
-        await store.close();
+        await opened.close();
       },
     };
   } catch (error) {
-    await gateway?.stop().catch(() => undefined);
-    await store.close();
+    const started = gateway ?? (await gatewayStarting?.catch(() => undefined));
+    await started?.stop().catch(() => undefined);
+    await store?.close();
     throw error;
   }
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+/** What the API needs beyond the gateway's start: loaded in parallel with it (see the header). */
+async function loadApiModules() {
+  const [engine, server, pipeline, leases, operations, nodeServer] = await Promise.all([
+    import('../engine/index.js'),
+    import('../server/index.js'),
+    import('../pipeline/index.js'),
+    import('./lease-settings.js'),
+    import('./operations.js'),
+    import('@hono/node-server'),
+  ]);
+  return {
+    EventBus: engine.EventBus,
+    RolloutDriver: engine.RolloutDriver,
+    systemClock: engine.systemClock,
+    createApiApp: server.createApiApp,
+    createGithubHost: pipeline.createGithubHost,
+    Pipeline: pipeline.Pipeline,
+    leaseSettings: leases.leaseSettings,
+    wireOperations: operations.wireOperations,
+    serve: nodeServer.serve,
+  };
+}
+
+function listen(
+  serve: typeof import('@hono/node-server').serve,
+  fetch: (request: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+): Promise<ServerType> {
   return new Promise((resolvePromise, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolvePromise(server));
     server.once('error', (error: NodeJS.ErrnoException) => {

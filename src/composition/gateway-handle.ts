@@ -23,6 +23,8 @@ export interface GatewayRecord {
 
 export interface GatewayHandle extends GatewayControl, RoutingNotifier, Required<Pick<FunctionInvoker, 'warm'>> {
   readonly record: GatewayRecord;
+  /** GatewayControl's health, with which SLUICE_TOKEN the gateway holds (control-endpoints.ts bootstrapTokenId). */
+  health(): Promise<{ ok: boolean; generation: number; keyId?: string; bootstrapTokenId?: string | null }>;
   /** Stops the gateway process and waits for it to exit. */
   stop(): Promise<void>;
   metrics(): Promise<string>;
@@ -40,6 +42,8 @@ export interface GatewayLaunch {
   logLevel?: string;
   /** Stop a running gateway of this home and start a fresh one. */
   fresh?: boolean;
+  /** The control plane's SLUICE_TOKEN; the gateway accepts it on protected previews (through its environment, not argv). */
+  bootstrapToken?: string;
 }
 
 const recordFile = (home: string) => join(home, 'gateway.json');
@@ -51,7 +55,14 @@ export async function startOrAttachGateway(launch: GatewayLaunch): Promise<Gatew
     const handle = gatewayHandle(existing);
     // A gateway holding another master key (SLUICE_MASTER_KEY changed) could not open the store's secrets.
     const keyId = createSecretBox(Buffer.from(launch.masterKeyHex, 'hex')).keyId;
-    const healthy = await handle.health().then((h) => h.ok && (h.keyId === undefined || h.keyId === keyId), () => false);
+    // Nor would one holding another SLUICE_TOKEN open protected previews to the token this control plane takes.
+    // Loaded here, not up front: `sluice up` spawns a new gateway before it needs the runtime's modules.
+    const { bootstrapTokenId } = await import('../runtime/index.js');
+    const tokenId = bootstrapTokenId(existing.token, launch.bootstrapToken);
+    const healthy = await handle.health().then(
+      (h) => h.ok && (h.keyId === undefined || h.keyId === keyId) && (h.bootstrapTokenId === undefined || h.bootstrapTokenId === tokenId),
+      () => false,
+    );
     if (!launch.fresh && samePort && existing.host === launch.host && healthy) return handle;
     await handle.stop();
   }
@@ -74,6 +85,8 @@ async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
   };
   if (launch.databaseUrl) env.DATABASE_URL = launch.databaseUrl;
   else delete env.DATABASE_URL;
+  if (launch.bootstrapToken) env.SLUICE_TOKEN = launch.bootstrapToken;
+  else delete env.SLUICE_TOKEN;
   const child = spawn(process.execPath, [entry], { detached: true, stdio: ['ignore', logFd, logFd, 'ipc'], env });
   closeSync(logFd);
   const record = await new Promise<GatewayRecord>((resolve, reject) => {
@@ -135,7 +148,7 @@ function gatewayHandle(record: GatewayRecord): GatewayHandle {
     async warm(functions) {
       await call('POST', '/_sluice/warm', { functions });
     },
-    health: () => call<{ ok: boolean; generation: number; keyId?: string }>('GET', '/_sluice/health'),
+    health: () => call<{ ok: boolean; generation: number; keyId?: string; bootstrapTokenId?: string | null }>('GET', '/_sluice/health'),
     async metrics() {
       let response: Response;
       try {

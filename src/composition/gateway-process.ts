@@ -21,8 +21,11 @@ async function main(): Promise<void> {
   const port = Number(process.env.SLUICE_GATEWAY_PORT ?? 4601);
   const token = required('SLUICE_INTERNAL_TOKEN');
   const box = createRotatingSecretBox(createSecretBox(parseMasterKey(required('SLUICE_MASTER_KEY'))));
+  // The control plane's own token, if it has one: it opens protected previews too.
+  const bootstrapToken = process.env.SLUICE_TOKEN || undefined;
   delete process.env.SLUICE_MASTER_KEY;
   delete process.env.SLUICE_INTERNAL_TOKEN;
+  delete process.env.SLUICE_TOKEN;
   const store = await openStore({ home, databaseUrl: process.env.DATABASE_URL || undefined });
   const masking = await maskingStore(store, box);
   const gateway: Gateway = await startGateway({
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
     host,
     port,
     internalToken: token,
+    bootstrapToken,
     cacheDir: join(home, 'cache', 'artifacts'),
     // Its name on the scheduled runs it claims (each run is invoked by one gateway of the processes sharing a
     // database). SLUICE_ROUTING_POLL_MS stretches the fallback polling, e.g. for tests of LISTEN/NOTIFY.

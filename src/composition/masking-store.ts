@@ -1,6 +1,7 @@
 // Secret masking for the gateway process. One SecretMasker holds the values to mask: every stored secret
-// and the secret environment of every routed version (a value changed since a version was published is
-// still masked), refreshed whenever the routing reloads (a deploy, a rotation). It serves twice:
+// and the secret environment of every routed version, live or by a commit alias (a value changed since a
+// version was published is still masked), refreshed whenever the routing reloads (a deploy, a rotation).
+// It serves twice:
 // - as the runtime's log filter: a masking stream per invocation, which catches a value split across
 //   console.log calls or wrapped over lines, before lines are buffered;
 // - in the store wrapper, which masks every line once more as it is written, so no secret reaches stored
@@ -36,6 +37,7 @@ export async function maskingStore(store: Store, box: Pick<SecretBox, 'decrypt'>
     tableQuery: (table, prefix, limit) => store.tableQuery(table, prefix, limit),
     claimScheduleTick: (tick) => store.claimScheduleTick(tick),
     onNotification: (channel, listener) => store.onNotification(channel, listener),
+    findTokenByHash: (tokenHash) => store.findTokenByHash(tokenHash),
   };
   return { store: wrapped, masker, logFilter: { open: (emit) => createMaskingStream(masker, emit) } };
 }
@@ -43,7 +45,8 @@ export async function maskingStore(store: Store, box: Pick<SecretBox, 'decrypt'>
 function routedSecretValues(snapshot: RoutingSnapshot, box: Pick<SecretBox, 'decrypt'>): string[] {
   const values: string[] = [];
   for (const service of snapshot.services) {
-    for (const fn of service.functions) {
+    // A commit alias may route a version live no longer does.
+    for (const fn of [...service.functions, ...Object.values(service.commits ?? {}).flat()]) {
       for (const { version } of fn.targets) {
         for (const ciphertext of Object.values(version.config.secretEnvironment)) {
           const plain = tryDecrypt(box, ciphertext);

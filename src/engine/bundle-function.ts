@@ -14,6 +14,8 @@ export interface FunctionBundle {
   code: Buffer;
   /** sha256 of the bundle, hex. */
   codeHash: string;
+  /** Absolute paths of the files esbuild read as modules (for the bundle cache, bundle-cache.ts). */
+  inputs: string[];
 }
 
 /** Finds `src/handler` as any of .ts/.mts/.js/.mjs/.cjs inside the service folder. */
@@ -34,12 +36,13 @@ export async function bundleFunction(serviceDir: string, handlerModule: string, 
   if (!entry) {
     throw new SluiceError('HANDLER_NOT_FOUND', `${label}: no file ${handlerModule}{${HANDLER_EXTENSIONS.join(',')}} in ${serviceDir}.`);
   }
+  const entrySource = `${label}.entry.js`;
   try {
     const result = await build({
       stdin: {
         contents: `export { ${handlerExport} } from ${JSON.stringify('./' + relative(resolve(serviceDir), entry).split(sep).join('/'))};`,
         resolveDir: resolve(serviceDir),
-        sourcefile: `${label}.entry.js`,
+        sourcefile: entrySource,
         loader: 'js',
       },
       absWorkingDir: resolve(serviceDir),
@@ -48,6 +51,7 @@ export async function bundleFunction(serviceDir: string, handlerModule: string, 
       format: 'esm',
       target: 'node20',
       write: false,
+      metafile: true,
       logLevel: 'silent',
       legalComments: 'none',
       // CommonJS dependencies inside an ESM bundle still call require().
@@ -55,7 +59,9 @@ export async function bundleFunction(serviceDir: string, handlerModule: string, 
       plugins: [sluicePackagePlugin()],
     });
     const code = Buffer.from(result.outputFiles[0]!.contents);
-    return { code, codeHash: createHash('sha256').update(code).digest('hex') };
+    // Metafile paths are relative to absWorkingDir; the generated entry is no file.
+    const inputs = Object.keys(result.metafile.inputs).map((path) => resolve(serviceDir, path)).filter((path) => path !== resolve(serviceDir, entrySource));
+    return { code, codeHash: createHash('sha256').update(code).digest('hex'), inputs };
   } catch (error) {
     const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors;
     const detail = errors?.slice(0, 5).map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column} ${e.text}` : e.text)).join('\n');

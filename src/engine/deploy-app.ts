@@ -14,7 +14,8 @@ import {
   type ResolutionContext,
 } from '../manifest/index.js';
 import { parse as parseYaml } from 'yaml';
-import type { StageRecord } from '../store/index.js';
+import type { StageKind, StageRecord } from '../store/index.js';
+import { recordRelease } from './record-release.js';
 import { changeWithEvents } from './audit-trail.js';
 import { deployService, type ServiceDeployResult } from './deploy-service.js';
 import { assertStageName } from './stage-name.js';
@@ -24,6 +25,8 @@ import { parseStrategy } from './rollout/index.js';
 
 export interface DeployRequest {
   sources: ManifestSources;
+  /** `sources` parsed, when the caller has parsed them already (the API's access control does). */
+  loaded?: LoadedApp;
   /** Bundles keyed by code hash. */
   bundles: Record<string, Buffer>;
   /** `service.function` → code hash of its bundle. */
@@ -38,6 +41,12 @@ export interface DeployRequest {
   wait?: boolean;
   actor: string;
   commitSha?: string | null;
+  /** The commit's git tree: a later commit with the same tree (a merge, a revert) finds this release. */
+  treeSha?: string | null;
+  /** The pipeline run deploying, recorded on the release. */
+  runId?: string | null;
+  /** What a new stage is recorded as; a preview is made by the pipeline. Default: as before, else 'stage'. */
+  stageKind?: StageKind;
 }
 
 export interface DeployResult {
@@ -46,6 +55,8 @@ export interface DeployResult {
   profile: string;
   changed: boolean;
   services: ServiceDeployResult[];
+  /** The release recorded for a whole-app deploy that shipped something new (or the same at a new commit). */
+  releaseId: string | null;
 }
 
 /** Serializes deploys of the same app/stage/service inside this process. */
@@ -54,7 +65,7 @@ const inFlight = new Set<string>();
 export async function deployApp(ctx: EngineContext, driver: RolloutDriver, request: DeployRequest, progress: ProgressListener = () => {}): Promise<DeployResult> {
   assertStageName(request.stage);
   const strategy = request.strategy === undefined || request.strategy === '' ? undefined : parseStrategy(typeof request.strategy === 'string' && /^\s*\{/.test(request.strategy) ? parseYaml(request.strategy) : request.strategy);
-  const loaded = parseApp(request.sources);
+  const loaded = request.loaded ?? parseApp(request.sources);
   const app = loaded.app.app;
   const profile = profileForStage(loaded.app, request.stage);
   const approval = loaded.app.profiles[profile]?.approval === 'required' ? 'required' : 'none';
@@ -72,7 +83,8 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
     const existingStage = await ctx.store.getStage(app, request.stage);
     const storedParams = await ctx.store.listParams(profile);
     const results: ServiceDeployResult[] = [];
-    let stageRecorded = existingStage !== undefined && existingStage.profile === profile && existingStage.approval === approval;
+    const kind = request.stageKind ?? existingStage?.kind ?? 'stage';
+    let stageRecorded = existingStage !== undefined && existingStage.profile === profile && existingStage.approval === approval && existingStage.kind === kind;
     for (const layer of layers) {
       const layerResults = await Promise.all(
         layer.map(async (service) => {
@@ -93,7 +105,7 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
             ensureStage: async () => {
               if (stageRecorded) return;
               stageRecorded = true;
-              await recordStage(ctx, { app, name: request.stage, profile, approval, kind: existingStage?.kind ?? 'stage' }, existingStage, request);
+              await recordStage(ctx, { app, name: request.stage, profile, approval, kind }, existingStage, request);
             },
           });
         }),
@@ -106,8 +118,11 @@ export async function deployApp(ctx: EngineContext, driver: RolloutDriver, reque
       }
     }
     const changed = results.some((r) => r.status === 'deployed');
+    const failed = results.some((r) => r.rollout !== null && (r.rollout.status === 'failed' || r.rollout.status === 'aborted'));
+    // A release is the whole app as shipped: a deploy of some services, or one rolled back, records none.
+    const releaseId = selected === undefined && !failed ? await recordRelease(ctx, request, app, changed) : null;
     progress({ phase: 'done', message: changed ? 'Deployed' : 'No changes' });
-    return { app, stage: request.stage, profile, changed, services: results };
+    return { app, stage: request.stage, profile, changed, services: results, releaseId };
   } finally {
     keys.forEach((key) => inFlight.delete(key));
   }

@@ -54,3 +54,8 @@ export interface EngineContext {
 export function serviceUrl(gatewayUrl: string, app: string, stage: string, service: string): string {
   return `${gatewayUrl.replace(/\/$/, '')}/${app}/${stage}/${service}`;
 }
+
+/** The service as one commit deployed it (a preview's commit alias); `sha` may be full or abbreviated to 7. */
+export function commitServiceUrl(gatewayUrl: string, app: string, stage: string, sha: string, service: string): string {
+  return `${gatewayUrl.replace(/\/$/, '')}/c/${sha.slice(0, 7).toLowerCase()}/${app}/${stage}/${service}`;
+}

@@ -40,6 +40,8 @@ export async function removeStage(ctx: EngineContext, app: string, stage: string
     await tx.deleteMetrics(app, stage);
     await tx.deleteRollouts(app, stage);
     await tx.deleteDeployments(app, stage);
+    await tx.deleteReleases(app, stage);
+    await tx.deletePreview(app, stage);
     await tx.deleteStage(app, stage);
     const versions = await tx.deleteUnreferencedVersions(app);
     const artifacts = await tx.deleteUnreferencedArtifacts();

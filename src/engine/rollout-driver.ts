@@ -89,8 +89,10 @@ export class RolloutDriver {
 
   /** Starts the claim loop; its first pass picks up due, orphaned and formerly own rollouts. Returns how many. */
   async resume(): Promise<number> {
+    // The first pass before listening: a notification during it would start a second pass beside it.
+    const claimed = await this.leases.start();
     this.unlisten ??= await this.ctx.store.onNotification('work', () => this.leases.wake());
-    return this.leases.start();
+    return claimed;
   }
 
   /**

@@ -34,7 +34,7 @@ async function hookPayload(ctx: EngineContext, state: RolloutState, hook: HookNa
   const functions = await Promise.all(
     state.functions.map(async (fn) => {
       const version = await ctx.store.getVersion(fn.to);
-      const pin = aliases.find((a) => a.function === fn.function)?.rules.match?.find((m) => m.header === PIN_HEADER && m.versionId === fn.to);
+      const pin = aliases.find((a) => a.function === fn.function && a.name === 'live')?.rules.match?.find((m) => m.header === PIN_HEADER && m.versionId === fn.to);
       return {
         function: fn.function,
         versionId: fn.to,

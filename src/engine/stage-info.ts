@@ -3,31 +3,7 @@
 import { SluiceError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { describeEndpoints } from './endpoints.js';
-
-export interface StageInfo {
-  app: string;
-  stage: string;
-  profile: string;
-  kind: string;
-  lastDeployAt: number | null;
-  services: ServiceInfo[];
-}
-
-export interface ServiceInfo {
-  service: string;
-  url: string;
-  deployedAt: number;
-  functions: Array<{
-    name: string;
-    endpoints: string[];
-    schedules: string[];
-    live: Array<{ versionId: string; version: number; weight: number }>;
-    timeout: number;
-    memory: number;
-    concurrency: number;
-  }>;
-  outputs: Record<string, string>;
-}
+import type { ServiceInfo, StageInfo } from './stage-info-types.js';
 
 export async function stageInfo(store: Store, app: string, stage: string): Promise<StageInfo> {
   const record = await store.getStage(app, stage);

@@ -25,6 +25,13 @@ export const ERROR_CODES = {
   SERVER_UNREACHABLE: { status: 503, hint: 'Start a control plane with `sluice up`, or point the CLI at one with --server URL or SLUICE_URL.' },
   GATEWAY_UNAVAILABLE: { status: 503, hint: 'The gateway process is not running; restart `sluice up`.' },
   INVOKE_FAILED: { status: 502, hint: 'Look at the function logs with `sluice logs FUNCTION --stage NAME`.' },
+  PREVIEW_PROTECTED: { status: 401, hint: 'Pass a Sluice token as `Authorization: Bearer TOKEN`, as header x-sluice-token, or in a browser as ?sluice_token=TOKEN.' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, hint: 'Set the same secret on the GitHub webhook as on the connected repository; GitHub signs with X-Hub-Signature-256 (SHA-256).' },
+  WEBHOOK_PAYLOAD_INVALID: { status: 400, hint: 'Point the webhook at Sluice with content type application/json; the message names the missing or malformed field.' },
+  PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller request body; the message gives the limit.' },
+  GITHUB_REQUEST_FAILED: { status: 502, hint: 'Check the GitHub token (it needs commit statuses and pull requests write access) and the GitHub API URL; the message shows GitHub\'s answer.' },
+  GIT_FAILED: { status: 502, hint: 'Check the repository URL and that this machine can reach it (`git ls-remote URL`): SSH keys or credentials for private repositories.' },
+  GIT_REF_NOT_FOUND: { status: 404, hint: 'The branch or commit is not in the repository (deleted or force-pushed away); push it again or check the name.' },
   STORE_ERROR: { status: 500, hint: 'Check that the data directory is writable, or that DATABASE_URL points at a reachable PostgreSQL.' },
   INTERNAL: { status: 500, hint: 'This is a bug in Sluice; please report it with the command you ran.' },
 } as const satisfies Record<string, { status: number; hint: string }>;

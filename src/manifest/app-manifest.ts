@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Problem } from '../errors/index.js';
 import type { AppDocument } from './app-schema.js';
 import { didYouMean } from './did-you-mean.js';
+import { normalizePipeline } from './pipeline-schema.js';
+import { profileForStage } from './profile-for-stage.js';
 import type { AppManifest, ManifestFile, ProfileSpec, StageSpec } from './types.js';
 import { problemAt } from './yaml-source.js';
 
@@ -40,7 +42,9 @@ export function toAppManifest(document: AppDocument, root: string): AppManifest 
     stages,
     notifications: (document.notifications ?? []).map((n) => ({ url: n.url, severity: n.severity ?? 'info', secret: n.secret ?? 'NOTIFY_SIGNING_SECRET' })),
   };
-  if (document.pipeline !== undefined) manifest.pipeline = document.pipeline;
+  if (document.pipeline !== undefined) {
+    manifest.pipeline = normalizePipeline(document.pipeline, (stage) => profiles[profileForStage(manifest, stage)]?.approval === 'required');
+  }
   return manifest;
 }
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { strategySchema } from './deployment-schema.js';
 import { mappingOf, resourceName } from './field-schemas.js';
+import { pipelineSchema } from './pipeline-schema.js';
 
 const PARAMS_EXPECTATION = 'expected a mapping of parameter names to text, number or boolean values';
 const APPROVAL_EXPECTATION = 'expected required, none or { required: true|false, preventSelfReview: true|false }';
@@ -70,7 +71,7 @@ export const appSchema = z.strictObject(
     params: paramsSchema.optional(),
     profiles: mappingOf(resourceName('a profile name'), profileSchema, 'expected a mapping of profile names to profiles').optional(),
     stages: mappingOf(stageKey as z.ZodType<string>, stageSchema, 'expected a mapping of stage names to { profile }').optional(),
-    pipeline: z.record(z.string(), z.unknown(), { error: 'expected a mapping' }).optional(),
+    pipeline: pipelineSchema.optional(),
     notifications: z.array(notificationSchema, { error: 'expected a list of webhooks: [{ url, severity, secret }]' }).optional(),
   },
   { error: 'expected a mapping with at least app: NAME' },

@@ -14,7 +14,15 @@ import type { ManifestSources } from './types.js';
  */
 export async function readManifestSources(rootDir: string): Promise<ManifestSources> {
   const root = resolve(rootDir);
-  const appText = await readTextIfPresent(join(root, APP_MANIFEST_FILE));
+  return collectManifestSources(root, (path) => readTextIfPresent(join(root, path)));
+}
+
+/**
+ * Reads the app manifest and the manifests of its listed services through `read` (a path relative to the
+ * root → its text, or undefined when absent): from disk, or from a commit of a git repository.
+ */
+export async function collectManifestSources(root: string, read: (path: string) => Promise<string | undefined>): Promise<ManifestSources> {
+  const appText = await read(APP_MANIFEST_FILE);
   if (appText === undefined) {
     throw new SluiceError('MANIFEST_NOT_FOUND', `No ${APP_MANIFEST_FILE} in ${root}.`, {
       hint: `Run the command in the app's root folder (the one holding ${APP_MANIFEST_FILE}), or pass --app DIR.`,
@@ -22,7 +30,7 @@ export async function readManifestSources(rootDir: string): Promise<ManifestSour
   }
   const files: Record<string, string> = { [APP_MANIFEST_FILE]: appText };
   const servicePaths = listedServiceFolders(appText).map((folder) => `${folder}/${SERVICE_MANIFEST_FILE}`);
-  const texts = await Promise.all(servicePaths.map((path) => readTextIfPresent(join(root, path))));
+  const texts = await Promise.all(servicePaths.map((path) => read(path)));
   servicePaths.forEach((path, index) => {
     const text = texts[index];
     if (text !== undefined) files[path] = text;

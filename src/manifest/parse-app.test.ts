@@ -56,7 +56,7 @@ describe('parseApp on valid manifests', () => {
         staging: { params: {}, approval: 'none' },
       },
       stages: { prod: { profile: 'prod', strategy: 'Canary10Percent5Minutes' }, '*': { profile: 'dev' } },
-      pipeline: { branches: { master: 'staging' } },
+      pipeline: { checks: [], previews: null, branches: { master: { stage: 'staging', promoteFrom: [] } }, concurrency: 2 },
       notifications: [],
     });
     expect(loaded.services.map((service) => [service.name, service.dir, service.file.displayPath])).toEqual([

@@ -42,7 +42,16 @@ function tableSchema(phase: SchemaPhase): z.ZodType {
   );
 }
 
+const SERVICE_SCHEMAS = new Map<SchemaPhase, z.ZodType>();
+
+/** Built once per phase and shared: a schema never changes, and building one costs more than a validation. */
 export function serviceSchema(phase: SchemaPhase): z.ZodType {
+  let schema = SERVICE_SCHEMAS.get(phase);
+  if (!schema) SERVICE_SCHEMAS.set(phase, (schema = buildServiceSchema(phase)));
+  return schema;
+}
+
+function buildServiceSchema(phase: SchemaPhase): z.ZodType {
   return z.strictObject(
     {
       service: resourceName('a service name'),

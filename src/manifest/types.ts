@@ -1,6 +1,7 @@
 // The shapes the manifest layer hands to the rest of Sluice: an app manifest, and services whose variables
 // are resolved for one stage. Pure data; nothing here does I/O.
 import type { Document, LineCounter } from 'yaml';
+import type { PipelineConfig } from './pipeline-types.js';
 import type { RolloutPlanSpec } from './deployment-types.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ANY';
@@ -130,8 +131,8 @@ export interface AppManifest {
   profiles: Record<string, ProfileSpec>;
   /** Keyed by stage name; `'*'` is the default. */
   stages: Record<string, StageSpec>;
-  /** Validated later by the pipeline layer; kept raw here. */
-  pipeline?: unknown;
+  /** The `pipeline:` section, validated and with its defaults filled; absent when not written. */
+  pipeline?: PipelineConfig;
   /** Webhooks told about rollout transitions at or above their severity. */
   notifications: NotificationTarget[];
 }

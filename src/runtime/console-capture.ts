@@ -10,24 +10,23 @@ import type { LogLevel } from './worker-protocol.js';
 
 export interface InvocationScope {
   requestId: string;
+  /** Invocation.id */
+  id: number;
 }
 
 export const invocationScope = new AsyncLocalStorage<InvocationScope>();
 
-export type LogSink = (requestId: string, level: LogLevel, message: string) => void;
+/** `scope` is undefined for output written outside any invocation. */
+export type LogSink = (scope: InvocationScope | undefined, level: LogLevel, message: string) => void;
 
 function stripNewline(text: string): string {
   return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-function currentRequestId(): string {
-  return invocationScope.getStore()?.requestId ?? '';
-}
-
 function captureStream(level: LogLevel, sink: LogSink): Writable {
   return new Writable({
     write(chunk: Buffer | string, _encoding, done) {
-      sink(currentRequestId(), level, stripNewline(String(chunk)));
+      sink(invocationScope.getStore(), level, stripNewline(String(chunk)));
       done();
     },
   });
@@ -37,7 +36,7 @@ type WriteCallback = (error?: Error | null) => void;
 
 /** Replaces console methods and process.stdout/stderr writes of this thread with the sink. */
 export function installConsoleCapture(sink: LogSink): void {
-  const emit = (level: LogLevel) => (...args: unknown[]) => sink(currentRequestId(), level, format(...args));
+  const emit = (level: LogLevel) => (...args: unknown[]) => sink(invocationScope.getStore(), level, format(...args));
   // Methods other than the five levels (table, dir, trace, group…) keep Node's formatting.
   const fallback = new Console({ stdout: captureStream('log', sink), stderr: captureStream('error', sink) });
   for (const name of Object.keys(fallback) as Array<keyof Console>) {
@@ -53,7 +52,7 @@ export function installConsoleCapture(sink: LogSink): void {
   const patchWrite = (stream: NodeJS.WriteStream, level: LogLevel) => {
     stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-      sink(currentRequestId(), level, stripNewline(text));
+      sink(invocationScope.getStore(), level, stripNewline(text));
       const done = (typeof encoding === 'function' ? encoding : callback) as WriteCallback | undefined;
       if (done) queueMicrotask(() => done(null));
       return true;

@@ -2,7 +2,7 @@
 // and a new master key after a rotation (guarded by the internal token, compared in constant time). Direct invoke runs a live version by weight, or with
 // `versionId` exactly that version, routed or not (how hook functions run).
 
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSluiceError, SluiceError } from '../errors/index.js';
 import type { FunctionRuntime, InvokeRequest } from './function-runtime.js';
@@ -21,6 +21,19 @@ export interface ControlDependencies {
   metrics: () => GatewayMetrics;
   rotateKey?: (keyHex: string) => Promise<void>;
   keyId?: () => string;
+  /** See bootstrapTokenId. */
+  bootstrapTokenId?: string | null;
+}
+
+/**
+ * Which SLUICE_TOKEN the gateway accepts on protected previews, shown by the open health endpoint so a
+ * control plane re-attaching to a running gateway can tell whether it holds its token: an HMAC keyed with
+ * the internal token, which reveals nothing of a weak SLUICE_TOKEN to whoever can reach the health endpoint.
+ * Null when the gateway has none.
+ */
+export function bootstrapTokenId(internalToken: string, bootstrapToken: string | undefined): string | null {
+  if (!bootstrapToken) return null;
+  return createHmac('sha256', internalToken).update(bootstrapToken).digest('hex').slice(0, 16);
 }
 
 function tokenMatches(given: string | string[] | undefined, expected: string): boolean {
@@ -47,7 +60,7 @@ function parseInvokeRequest(body: unknown): InvokeRequest {
 export function createControlHandler(deps: ControlDependencies): (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void> {
   return async function serveControl(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (pathname === '/_sluice/health' && req.method === 'GET') {
-      sendJson(res, 200, { ok: true, generation: deps.runtime.table.generation, versions: deps.runtime.table.versionCount, workers: deps.runtime.workerCount, keyId: deps.keyId?.() });
+      sendJson(res, 200, { ok: true, generation: deps.runtime.table.generation, versions: deps.runtime.table.versionCount, workers: deps.runtime.workerCount, keyId: deps.keyId?.(), bootstrapTokenId: deps.bootstrapTokenId ?? null });
       return;
     }
     if (!tokenMatches(req.headers[INTERNAL_TOKEN_HEADER], deps.internalToken)) {

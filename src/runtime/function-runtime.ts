@@ -125,26 +125,26 @@ export class FunctionRuntime {
     const next = new RouteTable(snapshot);
     const modules = new Map<string, PreparedModule>();
     const hashes = new Set<string>();
-    for (const deployment of next.functions.values()) for (const target of deployment.targets) hashes.add(target.version.codeHash);
+    for (const target of next.routedTargets()) hashes.add(target.version.codeHash);
     // A store failure here rejects the reload (the previous table keeps serving); only a bundle the store
     // does not have makes a version fail its calls.
     await Promise.all([...hashes].map(async (hash) => modules.set(hash, await this.prepareModule(hash))));
     if (this.closed) return this.table.generation;
 
-    const live = new Set<string>();
-    for (const deployment of next.functions.values()) for (const target of deployment.targets) live.add(target.poolKey);
+    // Routed: by the live aliases or by a commit's (a preview's commit URLs); both share a version's pool.
+    const routed = next.poolKeys;
     this.modules = modules;
     this.table = next;
     this.tables.clear();
     for (const [key, pool] of this.pools) {
       // A pool built while its bundle or secrets were unavailable is rebuilt on the next request.
-      if (live.has(key) && !pool.broken) continue;
+      if (routed.has(key) && !pool.broken) continue;
       this.pools.delete(key);
       this.retire(key, pool);
     }
     // A version entering the routing keeps the warm workers it already has: from a direct invoke by id,
     // or from a pool still draining because the version left the routing a moment ago.
-    for (const key of live) {
+    for (const key of routed) {
       if (this.pools.has(key)) continue;
       const unrouted = this.unrouted.get(key);
       if (unrouted !== undefined && !unrouted.pool.broken) {
@@ -196,7 +196,6 @@ export class FunctionRuntime {
     const started = performance.now();
     const invocation = { id: this.nextInvocationId++, requestId, deadline: Date.now() + config.timeout * 1000, payload };
     const held = counter;
-    this.lines.begin(requestId);
     pool.dispatch(invocation, (outcome) => {
       held.inFlight--;
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
@@ -205,7 +204,7 @@ export class FunctionRuntime {
       this.metrics.record(origin, kind, durationMs, this.options.now());
       this.options.onInvocation?.(target, kind, durationMs);
       const line = outcomeLogLine(outcome, config);
-      if (line !== undefined) this.lines.add(origin, requestId, 'system', line);
+      if (line !== undefined) this.lines.add(origin, requestId, 'system', line, true);
       this.lines.end(requestId);
       done({ outcome, requestId, target, durationMs });
     });
@@ -305,7 +304,7 @@ export class FunctionRuntime {
       env: this.environmentOf(deployment, target),
       invocationsPerWorker: this.options.workers.invocationsPerWorker,
       maxWorkers: this.options.workers.maxWorkersPerVersion,
-      onLog: (line) => this.lines.add(target.origin, line.requestId, line.level, line.message),
+      onLog: (line, open) => this.lines.add(target.origin, line.requestId, line.level, line.message, open),
       onTableCall: this.tableOperation,
     });
   }
@@ -315,7 +314,7 @@ export class FunctionRuntime {
     if (existing !== undefined) return existing;
     const module = this.modules.get(target.version.codeHash) ?? { error: { type: 'Sluice.ArtifactUnavailable', message: `The bundle ${target.version.codeHash} was not prepared.` } };
     const pool = this.createPool(deployment, target, module);
-    if (this.table.functions.get(deployment.key)?.targets.some((t) => t.poolKey === target.poolKey) && !this.closed) {
+    if (this.table.poolKeys.has(target.poolKey) && !this.closed) {
       this.pools.set(target.poolKey, pool);
     } else {
       // A request that started on a previous generation: serve it, then let the pool go.

@@ -8,7 +8,7 @@
 // is terminated. A handler that loops forever therefore also times out the siblings sharing its thread.
 
 import { Worker } from 'node:worker_threads';
-import type { ErrorInfo, HostMessage, Invocation, LogLine, TableOperation, WorkerMessage, WorkerOutcome, WorkerSpec } from './worker-protocol.js';
+import { fromWorkerWire, toHostWire, type ErrorInfo, type HostMessage, type HostWireMessage, type Invocation, type LogLine, type TableOperation, type WorkerOutcome, type WorkerSpec, type WorkerWireMessage } from './worker-protocol.js';
 
 /** Outcomes the host adds to what a worker reports. */
 export type InvocationOutcome =
@@ -25,7 +25,8 @@ export interface FunctionWorkerOptions {
   env: Record<string, string>;
   memoryMb: number;
   timeoutMs: number;
-  onLog(line: LogLine): void;
+  /** `open`: the line was written by an invocation this worker still holds (not one that timed out or a stray callback). */
+  onLog(line: LogLine, open: boolean): void;
   onTableCall(operation: TableOperation): Promise<unknown>;
   onInitFailed(error: ErrorInfo): void;
   /** Called once when the worker is gone (any reason). */
@@ -46,7 +47,7 @@ export class FunctionWorker {
   lastActive = Date.now();
   private readonly thread: Worker;
   private readonly pending = new Map<number, Pending>();
-  private outbox: HostMessage[] = [];
+  private outbox: HostWireMessage[] = [];
   private flushScheduled = false;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private deathCause: ErrorInfo | undefined;
@@ -65,7 +66,7 @@ export class FunctionWorker {
       stdout: false,
       stderr: false,
     });
-    this.thread.on('message', (messages: WorkerMessage[]) => this.receive(messages));
+    this.thread.on('message', (messages: WorkerWireMessage[]) => this.receive(messages));
     this.thread.on('error', (error: Error & { code?: string }) => {
       this.deathCause ??=
         error.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -114,7 +115,7 @@ export class FunctionWorker {
   }
 
   private send(message: HostMessage): void {
-    this.outbox.push(message);
+    this.outbox.push(toHostWire(message));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -128,8 +129,9 @@ export class FunctionWorker {
     if (this.state !== 'dead') this.thread.postMessage(batch);
   }
 
-  private receive(messages: WorkerMessage[]): void {
-    for (const message of messages) {
+  private receive(messages: WorkerWireMessage[]): void {
+    for (const wire of messages) {
+      const message = fromWorkerWire(wire);
       switch (message.type) {
         case 'result': {
           const pending = this.pending.get(message.id);
@@ -139,7 +141,7 @@ export class FunctionWorker {
           break;
         }
         case 'log':
-          this.options.onLog(message.line);
+          this.options.onLog(message.line, message.line.invocation !== undefined && this.pending.has(message.line.invocation));
           break;
         case 'table-call':
           this.options.onTableCall(message.operation).then(
@@ -167,14 +169,10 @@ export class FunctionWorker {
     this.afterSettle();
   }
 
+  // The deadline timer stays armed when the worker falls idle: it then fires once for nothing, where
+  // clearing and re-arming it would cost a timer per batch on a busy worker.
   private afterSettle(): void {
-    if (this.pending.size === 0) {
-      if (this.deadlineTimer !== undefined) {
-        clearTimeout(this.deadlineTimer);
-        this.deadlineTimer = undefined;
-      }
-      if (this.state === 'retiring') void this.terminate();
-    }
+    if (this.pending.size === 0 && this.state === 'retiring') void this.terminate();
   }
 
   private armDeadline(): void {

@@ -43,7 +43,7 @@ describe('control endpoints', () => {
   it('serves health without a token and guards the others with it', async () => {
     const h = await start((store) => store.publish({ ...APP, function: 'f', code: versionHandler('v1'), config: { events: [http('GET', '/v')] } }));
     const health = await h.request('/_sluice/health');
-    expect(await health.json()).toEqual({ ok: true, generation: 1, versions: 1, workers: 0 });
+    expect(await health.json()).toEqual({ ok: true, generation: 1, versions: 1, workers: 0, bootstrapTokenId: null });
 
     for (const path of ['/_sluice/reload', '/_sluice/invoke']) {
       const denied = await h.request(path, { method: 'POST', headers: { 'x-sluice-internal-token': 'wrong' } });

@@ -1,12 +1,15 @@
 // How the gateway answers over HTTP: a function's own response as it returned it, and the gateway's
 // refusals and failures. Failures that mirror API Gateway/Lambda keep their wording (500 Internal Server
 // Error, 429 Too Many Requests); failures the gateway diagnoses carry Sluice's `{code, message, hint}`.
+// A protected preview refuses a request without a valid token in the control plane API's error shape
+// (`{ error: { code, message, hint } }`), as the control plane refuses one: the caller is a Sluice user.
 // Every answer of a function carries `x-sluice-request-id` and `x-sluice-version` (the version number that
 // served it), so a traffic split can be observed from outside.
 
 import type { ServerResponse } from 'node:http';
+import { SluiceError } from '../errors/index.js';
 import type { RuntimeOutcome } from './invocation-outcome.js';
-import type { FunctionDeployment, VersionTarget } from './route-table.js';
+import type { FunctionDeployment, ServiceLookup, VersionTarget } from './route-table.js';
 
 export const VERSION_HEADER = 'x-sluice-version';
 
@@ -86,4 +89,42 @@ function invalidResponse(detail: string) {
     message: `The function returned a response API Gateway cannot send: ${detail}`,
     hint: 'Return { statusCode, headers?, cookies?, body?: string, isBase64Encoded? }, or any other JSON value to send it as 200 JSON.',
   };
+}
+
+/** A function whose only versions are reachable through match rules (a new function before its traffic). */
+export function noTraffic(res: ServerResponse, pathname: string, deployment: FunctionDeployment): void {
+  sendJson(res, 404, {
+    code: 'NOT_FOUND',
+    message: `No function answers ${pathname}: ${deployment.function} of service ${deployment.service} receives no traffic yet.`,
+    hint: 'A rollout in progress sends traffic to it once its pre-traffic checks pass; `sluice rollout status` shows where it is.',
+  });
+}
+
+export function notFound(res: ServerResponse, pathname: string, lookup: Extract<ServiceLookup, { found: false }>): void {
+  if (lookup.reason === 'no-commit') {
+    const where = lookup.service === undefined ? '' : ` of ${lookup.service}`;
+    sendJson(res, 404, {
+      code: 'NOT_FOUND',
+      message: `No function answers ${pathname}: no commit ${lookup.commit}${where} is deployed.`,
+      hint: 'Commit URLs are /c/{sha7}/{app}/{stage}/{service}/{path}; each deploy of a preview records one for its commit, and they go with the preview.',
+    });
+    return;
+  }
+  sendJson(res, 404, {
+    code: 'NOT_FOUND',
+    message: `No function answers ${pathname}.`,
+    hint: 'Function URLs are /{app}/{stage}/{service}/{path}; `sluice info --stage NAME` lists the endpoints of a stage.',
+  });
+}
+
+export function previewProtected(res: ServerResponse, deployment: FunctionDeployment): void {
+  const error = new SluiceError('PREVIEW_PROTECTED', `Stage ${deployment.stage} of app ${deployment.app} is a protected preview: its URLs need a Sluice token.`);
+  sendJson(res, 401, { error: error.toJSON() }, ['www-authenticate', 'Bearer realm="sluice preview"', 'cache-control', 'no-store']);
+}
+
+export function tokenCheckFailed(res: ServerResponse): void {
+  const error = new SluiceError('STORE_ERROR', 'The gateway could not check the token of this protected preview: the store does not answer.', {
+    hint: 'Try again in a moment: tokens are checked in the store, and it does not answer now.',
+  });
+  sendJson(res, 503, { error: error.toJSON() }, ['cache-control', 'no-store']);
 }

@@ -1,7 +1,9 @@
 // The gateway: a plain node:http server (no framework on the hot path) that routes
-// `/{app}/{stage}/{service}/…` to the live versions of functions, plus the `/_sluice/*` control endpoints
-// the control plane uses. It reads what to serve from the store, reloading when told to and, as a
-// fallback, when the store's routing generation changes. Logs and metrics are flushed in batches.
+// `/{app}/{stage}/{service}/…` to the live versions of functions and `/c/{sha7}/{app}/{stage}/{service}/…`
+// to the versions a commit deployed (a preview's commit URLs), asking protected previews for a Sluice token
+// (preview-access.ts), plus the `/_sluice/*` control endpoints the control plane uses. It reads what to
+// serve from the store, reloading when told to and, as a fallback, when the store's routing generation
+// changes. Logs and metrics are flushed in batches.
 // It needs nothing from the control plane (a separate process that may be down or restarting): routing,
 // bundles and versions come from the store. When the store itself fails (a PostgreSQL restart), the last
 // routing keeps serving, logs and metrics wait in bounded buffers, polling and flushing retry every tick,
@@ -11,15 +13,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { createControlHandler } from './control-endpoints.js';
+import { bootstrapTokenId, createControlHandler } from './control-endpoints.js';
 import { FunctionRuntime, type InvokeRequest, type InvokeResult, type WorkerSettings } from './function-runtime.js';
 import { FailureEpisodes } from './failure-episodes.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { LogFilter } from './log-filter.js';
-import { sendJson, sendOutcome } from './gateway-responses.js';
+import { notFound, noTraffic, previewProtected, sendOutcome, tokenCheckFailed } from './gateway-responses.js';
 import { LOCAL_ACCOUNT_ID } from './http-event.js';
 import { readBody, tooLarge } from './request-body.js';
-import type { FunctionDeployment, RouteMatch } from './route-table.js';
+import { PreviewAccess } from './preview-access.js';
+import type { RouteMatch } from './route-table.js';
 import { RoutingWatcher } from './routing-listener.js';
 import type { RuntimeStore } from './runtime-store.js';
 import { ScheduleRunner, type ScheduleTick } from './schedule-runner.js';
@@ -63,6 +66,10 @@ export interface GatewayOptions {
   rotateKey?: (keyHex: string) => Promise<void>;
   /** Fingerprint of the master key in use, shown by GET /_sluice/health so a control plane can tell. */
   keyId?: () => string;
+  /** The control plane's SLUICE_TOKEN: besides the store's API tokens, it opens protected previews. */
+  bootstrapToken?: string;
+  /** How long the answer for a preview token is cached (valid and invalid alike). Default 5000 ms. */
+  previewTokenCacheMs?: number;
 }
 
 export interface Gateway {
@@ -81,21 +88,13 @@ export const READING_ROUTING = 'reading the routing from the store (the last rou
 /** A scheduled run could not be claimed: it is skipped rather than risk running twice. */
 export const CLAIMING_SCHEDULED_RUNS = 'claiming scheduled runs in the store (runs are skipped meanwhile)';
 
-/** A function whose only versions are reachable through match rules (a new function before its traffic). */
-function noTraffic(res: ServerResponse, pathname: string, deployment: FunctionDeployment): void {
-  sendJson(res, 404, {
-    code: 'NOT_FOUND',
-    message: `No function answers ${pathname}: ${deployment.function} of service ${deployment.service} receives no traffic yet.`,
-    hint: 'A rollout in progress sends traffic to it once its pre-traffic checks pass; `sluice rollout status` shows where it is.',
-  });
-}
+/** A protected preview's token could not be looked up: its requests get 503 meanwhile. */
+export const CHECKING_PREVIEW_TOKENS = 'checking tokens of protected previews in the store (they answer 503 meanwhile)';
 
-function notFound(res: ServerResponse, pathname: string): void {
-  sendJson(res, 404, {
-    code: 'NOT_FOUND',
-    message: `No function answers ${pathname}.`,
-    hint: 'Function URLs are /{app}/{stage}/{service}/{path}; `sluice info --stage NAME` lists the endpoints of a stage.',
-  });
+/** The client's address as API Gateway reports it (IPv4-mapped IPv6 as plain IPv4). */
+function sourceIpOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -104,6 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const onRecovered =
     options.onRecovered ?? ((during: string, failedAttempts: number) => console.error(`[sluice gateway] ${during}: the store answers again after ${failedAttempts} failed attempts`));
   const episodes = new FailureEpisodes(onError, onRecovered);
+  const previewAccess = new PreviewAccess({ store: options.store, bootstrapToken: options.bootstrapToken, now, cacheMs: options.previewTokenCacheMs });
   // prom-client takes a while to load: it loads while the first routing does, and is there before the
   // gateway listens. The gauges read the runtime at scrape time; the runtime reports invocations to it.
   const loaded: { metrics?: GatewayMetrics } = {};
@@ -185,7 +185,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
 
-  function serveFunction(req: IncomingMessage, res: ServerResponse, match: RouteMatch, pathname: string, rawQueryString: string): void {
+  /** `rawHeaders` and `rawQueryString` are what the handler sees; versions are chosen on the request's own headers. */
+  function serveFunction(req: IncomingMessage, res: ServerResponse, match: RouteMatch, pathname: string, rawHeaders: string[], rawQueryString: string): void {
     readBody(req, (body) => {
       if (body === 'too-large') return tooLarge(res);
       const deployment = match.target.deployment;
@@ -199,12 +200,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           method: req.method ?? 'GET',
           rawPath: match.rawPath,
           rawQueryString,
-          rawHeaders: req.rawHeaders,
+          rawHeaders,
           body,
           routeKey: match.target.routeKey,
           pathParameters: match.pathParameters,
-          sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: sourceIpOf(req),
+          protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
           timeEpoch: now(),
         },
         ({ outcome, requestId }) => sendOutcome(res, outcome, requestId, deployment, target),
@@ -212,7 +213,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  const serveControl = createControlHandler({ runtime, internalToken: options.internalToken, reload, onError, metrics: () => loaded.metrics!, rotateKey: options.rotateKey, keyId: options.keyId });
+  function serveProtected(req: IncomingMessage, res: ServerResponse, match: RouteMatch, pathname: string, rawQueryString: string): void {
+    previewAccess.admit(req.rawHeaders, rawQueryString).then(
+      (admitted) => {
+        episodes.succeeded(CHECKING_PREVIEW_TOKENS);
+        if (admitted !== undefined) return serveFunction(req, res, match, pathname, admitted.rawHeaders, admitted.rawQueryString);
+        req.resume();
+        previewProtected(res, match.target.deployment);
+      },
+      (error: unknown) => {
+        episodes.failed(CHECKING_PREVIEW_TOKENS, error);
+        req.resume();
+        tokenCheckFailed(res);
+      },
+    );
+  }
+
+  const tokenId = bootstrapTokenId(options.internalToken, options.bootstrapToken);
+  const serveControl = createControlHandler({
+    runtime, internalToken: options.internalToken, reload, onError, metrics: () => loaded.metrics!, rotateKey: options.rotateKey, keyId: options.keyId, bootstrapTokenId: tokenId,
+  });
+
+  // One listener shared by every response (a closure per request costs more than the count itself).
+  function countResponse(this: ServerResponse): void {
+    loaded.metrics!.response(this.statusCode);
+  }
 
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -222,14 +247,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       void serveControl(req, res, pathname);
       return;
     }
-    res.once('finish', () => loaded.metrics!.response(res.statusCode));
+    res.on('finish', countResponse);
     const lookup = runtime.table.lookup(req.method ?? 'GET', pathname);
     if (!lookup.found) {
       req.resume();
-      notFound(res, pathname);
+      notFound(res, pathname, lookup);
       return;
     }
-    serveFunction(req, res, lookup.match, pathname, q === -1 ? '' : url.slice(q + 1));
+    const rawQueryString = q === -1 ? '' : url.slice(q + 1);
+    if (lookup.match.target.deployment.protected) serveProtected(req, res, lookup.match, pathname, rawQueryString);
+    else serveFunction(req, res, lookup.match, pathname, req.rawHeaders, rawQueryString);
   });
   server.keepAliveTimeout = 65_000;
 

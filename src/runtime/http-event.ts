@@ -41,8 +41,23 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+// Every request of one second shares its `time`, and a client its Host header: the last of each is kept.
+let timeSecond = Number.NaN;
+let timeText = '';
+let prefixHost = '';
+let prefixText = '';
+
 /** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`. */
 export function formatRequestTime(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second !== timeSecond) {
+    timeText = formatTime(epochMs);
+    timeSecond = second;
+  }
+  return timeText;
+}
+
+function formatTime(epochMs: number): string {
   const d = new Date(epochMs);
   const two = (n: number) => (n < 10 ? `0${n}` : String(n));
   return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
@@ -65,7 +80,8 @@ export function isTextContentType(contentType: string | undefined): boolean {
   );
 }
 
-function decodeComponent(value: string): string {
+/** A query string name or value as API Gateway decodes it (`+` is a space; malformed escapes stay as sent). */
+export function decodeQueryComponent(value: string): string {
   if (!value.includes('%') && !value.includes('+')) return value;
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
@@ -91,8 +107,8 @@ export function parseQueryString(raw: string): Record<string, string> | undefine
   for (const pair of raw.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
+    const name = decodeQueryComponent(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decodeQueryComponent(pair.slice(eq + 1));
     params[name] = Object.prototype.hasOwnProperty.call(params, name) ? `${params[name]},${value}` : value;
     any = true;
   }
@@ -128,7 +144,7 @@ export function buildHttpEvent(request: HttpRequestPayload, context: HttpEventCo
       accountId: LOCAL_ACCOUNT_ID,
       apiId: context.apiId,
       domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').replace(/:\d+$/, '').split('.', 1)[0],
+      domainPrefix: domainPrefix(headers.host ?? 'localhost'),
       http: {
         method: request.method,
         path: request.rawPath,
@@ -162,6 +178,15 @@ export function buildHttpEvent(request: HttpRequestPayload, context: HttpEventCo
     }
   }
   return event;
+}
+
+/** API Gateway's `domainPrefix`: the first label of the host name. */
+function domainPrefix(host: string): string {
+  if (host !== prefixHost) {
+    prefixText = host.replace(/:\d+$/, '').split('.', 1)[0];
+    prefixHost = host;
+  }
+  return prefixText;
 }
 
 function isUtf8(bytes: Buffer): boolean {

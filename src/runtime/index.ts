@@ -1,11 +1,12 @@
 // The local runtime's public door: the gateway (HTTP routing to function workers, control endpoints,
-// schedules, logs and metrics; weighted, sticky and header-matched version choice), the store port it needs,
-// and schedule expression parsing for validation.
+// schedules, logs and metrics; weighted, sticky and header-matched version choice; commit URLs and
+// protected previews), the store port it needs, and schedule expression parsing for validation.
 // The handler-side tables client is the package export `sluice/tables` (tables-client.ts), not this file.
 
 export { startGateway } from './gateway-server.js';
-export { INTERNAL_TOKEN_HEADER } from './control-endpoints.js';
+export { bootstrapTokenId, INTERNAL_TOKEN_HEADER } from './control-endpoints.js';
 export { VERSION_HEADER } from './gateway-responses.js';
+export { TOKEN_HEADER as PREVIEW_TOKEN_HEADER, TOKEN_PARAMETER as PREVIEW_TOKEN_PARAMETER } from './preview-access.js';
 export type { Gateway, GatewayOptions } from './gateway-server.js';
 export type { InvokeRequest, InvokeResult, WorkerSettings } from './function-runtime.js';
 export type { RuntimeStore } from './runtime-store.js';

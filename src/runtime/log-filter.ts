@@ -1,8 +1,10 @@
 // Where function log lines pass through a filter before they are buffered for the store: the gateway
 // process plugs in secret masking (src/secrets), the runtime itself knows nothing of secrets. The filter
-// works on a stream per invocation, opened when the invocation starts and ended with its outcome, so it can
-// hold a line back until it has seen the next (a secret printed in two parts). Lines of no open invocation
-// (a worker's start-up, a callback that outlives its invocation) pass through one by one.
+// works on a stream per invocation, opened by the invocation's first line and ended with its outcome, so it
+// can hold a line back until it has seen the next (a secret printed in two parts). Lines of no open
+// invocation (a worker's start-up, a callback that outlives its invocation) pass through one by one.
+// Whether an invocation is open is the caller's to say with each line (the worker's host knows which it
+// holds), so an invocation that logs nothing costs nothing here.
 
 import type { LogLevel } from '../store/types.js';
 import type { InvocationLogs, LogOrigin } from './invocation-logs.js';
@@ -25,6 +27,7 @@ interface PendingLine {
 }
 
 export class FilteredInvocationLogs {
+  /** Streams of open invocations that logged, by request id. */
   private readonly streams = new Map<string, LogLineStream<PendingLine>>();
   private readonly emit = (line: PendingLine, text: string): void => this.logs.add(line.origin, line.requestId, line.level, text, line.ts);
 
@@ -34,19 +37,19 @@ export class FilteredInvocationLogs {
     private readonly now: () => number,
   ) {}
 
-  /** An invocation starts: its lines go through one stream until end(). */
-  begin(requestId: string): void {
-    if (this.filter !== undefined) this.streams.set(requestId, this.filter.open(this.emit));
-  }
-
-  add(origin: LogOrigin, requestId: string, level: LogLevel, message: string): void {
+  /** `open`: the line belongs to an invocation not ended yet; its lines go through one stream until end(). */
+  add(origin: LogOrigin, requestId: string, level: LogLevel, message: string, open: boolean): void {
     if (this.filter === undefined) {
       this.logs.add(origin, requestId, level, message);
       return;
     }
     const line = { origin, requestId, level, ts: this.now() };
-    const stream = this.streams.get(requestId);
-    if (stream !== undefined) {
+    if (open) {
+      let stream = this.streams.get(requestId);
+      if (stream === undefined) {
+        stream = this.filter.open(this.emit);
+        this.streams.set(requestId, stream);
+      }
       stream.write(line, message);
       return;
     }
@@ -57,6 +60,7 @@ export class FilteredInvocationLogs {
 
   /** The invocation ended: what its stream holds is emitted. */
   end(requestId: string): void {
+    if (this.streams.size === 0) return;
     const stream = this.streams.get(requestId);
     if (stream === undefined) return;
     this.streams.delete(requestId);

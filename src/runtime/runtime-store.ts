@@ -2,7 +2,8 @@
 // from the store, so it keeps serving when the control plane is down. `getVersion` loads versions that no
 // alias routes to (hook functions) when they are invoked directly by id. With several control-plane
 // processes, each gateway claims a scheduled run before invoking it (`claimScheduleTick`) and hears of
-// routing changes through `onNotification` (PostgreSQL), besides polling the generation.
+// routing changes through `onNotification` (PostgreSQL), besides polling the generation. Protected previews
+// check a request's token with `findTokenByHash` (preview-access.ts).
 
 import type { Store } from '../store/types.js';
 
@@ -21,4 +22,5 @@ export type RuntimeStore = Pick<
   | 'tableQuery'
   | 'claimScheduleTick'
   | 'onNotification'
+  | 'findTokenByHash'
 >;

@@ -19,7 +19,7 @@ const V3 = version('v-three', 3);
 function deploymentOf(targets: Array<[VersionRecord, number]>, rules: AliasRules = {}, service = 'api', fn = 'f'): FunctionDeployment {
   const snapshot: RoutingSnapshot = {
     generation: 1,
-    services: [{ app: 'shop', stage: 'dev', service, functions: [{ name: fn, targets: targets.map(([v, weight]) => ({ weight, version: v })), rules }] }],
+    services: [{ app: 'shop', stage: 'dev', service, functions: [{ name: fn, targets: targets.map(([v, weight]) => ({ weight, version: v })), rules }], protected: false }],
   };
   const deployment = new RouteTable(snapshot).functions.get(`shop/dev/${service}/${fn}`);
   if (deployment === undefined) throw new Error('not routed');

@@ -11,14 +11,15 @@ import { buildHttpEvent } from './http-event.js';
 import { toHttpResponse } from './http-response.js';
 import { runLambdaHandler, type HandlerSettlement, type LambdaHandler } from './lambda-invocation.js';
 import type { SluiceRuntimeBridge } from './tables-client.js';
-import { toErrorInfo, type HostMessage, type Invocation, type TableOperation, type WorkerMessage, type WorkerOutcome, type WorkerSpec } from './worker-protocol.js';
+import { fromHostWire, toErrorInfo, toWorkerWire, type HostWireMessage, type Invocation, type TableOperation, type WorkerMessage, type WorkerOutcome, type WorkerSpec, type WorkerWireMessage } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main.js runs only as a worker thread started by the Sluice gateway');
 const spec = workerData as WorkerSpec;
+const apiId = `${spec.app}-${spec.stage}-${spec.service}`;
 
 // Outgoing messages of one event-loop turn travel in one postMessage.
-let outbox: WorkerMessage[] = [];
+let outbox: WorkerWireMessage[] = [];
 let flushScheduled = false;
 function flush(): void {
   flushScheduled = false;
@@ -32,23 +33,24 @@ function flush(): void {
       try {
         port!.postMessage([message]);
       } catch (error) {
-        if (message.type === 'result') {
+        const id = Array.isArray(message) ? message[0] : message.type === 'result' ? message.id : undefined;
+        if (id !== undefined) {
           const outcome: WorkerOutcome = { kind: 'handler-error', error: { type: 'Runtime.MarshalError', message: `Unable to send the result: ${toErrorInfo(error).message}` } };
-          port!.postMessage([{ type: 'result', id: message.id, outcome }]);
+          port!.postMessage([{ type: 'result', id, outcome }]);
         }
       }
     }
   }
 }
 function send(message: WorkerMessage): void {
-  outbox.push(message);
+  outbox.push(toWorkerWire(message));
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);
   }
 }
 
-installConsoleCapture((requestId, level, message) => send({ type: 'log', line: { ts: Date.now(), requestId, level, message } }));
+installConsoleCapture((scope, level, message) => send({ type: 'log', line: { ts: Date.now(), requestId: scope?.requestId ?? '', invocation: scope?.id, level, message } }));
 
 process.abort = (() => process.exit(134)) as typeof process.abort;
 const realKill = process.kill.bind(process);
@@ -93,8 +95,8 @@ process.on('uncaughtException', (error) => reportFault(error));
 process.on('unhandledRejection', (reason) => reportFault(reason));
 function reportFault(error: unknown): void {
   const info = toErrorInfo(error);
-  const requestId = invocationScope.getStore()?.requestId ?? '';
-  send({ type: 'log', line: { ts: Date.now(), requestId, level: 'error', message: `Uncaught ${info.type}: ${info.stack ?? info.message}` } });
+  const scope = invocationScope.getStore();
+  send({ type: 'log', line: { ts: Date.now(), requestId: scope?.requestId ?? '', invocation: scope?.id, level: 'error', message: `Uncaught ${info.type}: ${info.stack ?? info.message}` } });
   send({ type: 'fault', error: info });
 }
 
@@ -105,7 +107,7 @@ function outcomeOf(invocation: Invocation, settlement: HandlerSettlement): Worke
   if (!settlement.ok) {
     const error = toErrorInfo(settlement.error);
     const logged = JSON.stringify({ errorType: error.type, errorMessage: error.message, stack: error.stack?.split('\n') ?? [] });
-    send({ type: 'log', line: { ts: Date.now(), requestId: invocation.requestId, level: 'error', message: `Invoke Error ${logged}` } });
+    send({ type: 'log', line: { ts: Date.now(), requestId: invocation.requestId, invocation: invocation.id, level: 'error', message: `Invoke Error ${logged}` } });
     return { kind: 'handler-error', error };
   }
   try {
@@ -121,12 +123,12 @@ function outcomeOf(invocation: Invocation, settlement: HandlerSettlement): Worke
 
 function start(invocation: Invocation, fn: LambdaHandler): void {
   const { payload, requestId } = invocation;
-  invocationScope.run({ requestId }, () => {
+  invocationScope.run({ requestId, id: invocation.id }, () => {
     let event: unknown;
     try {
       event =
         payload.kind === 'http'
-          ? buildHttpEvent(payload, { requestId, stage: spec.stage, apiId: `${spec.app}-${spec.stage}-${spec.service}` })
+          ? buildHttpEvent(payload, { requestId, stage: spec.stage, apiId })
           : payload.event;
     } catch (error) {
       send({ type: 'result', id: invocation.id, outcome: { kind: 'malformed', message: `The request could not be turned into an event: ${toErrorInfo(error).message}` } });
@@ -138,8 +140,9 @@ function start(invocation: Invocation, fn: LambdaHandler): void {
   });
 }
 
-port.on('message', (messages: HostMessage[]) => {
-  for (const message of messages) {
+port.on('message', (messages: HostWireMessage[]) => {
+  for (const wire of messages) {
+    const message = fromHostWire(wire);
     if (message.type === 'invoke') {
       if (handler === undefined) waiting?.push(message.invocation);
       else start(message.invocation, handler);

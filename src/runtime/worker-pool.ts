@@ -26,7 +26,7 @@ export interface WorkerPoolOptions {
   env: { vars: Record<string, string> } | { error: ErrorInfo };
   invocationsPerWorker: number;
   maxWorkers: number;
-  onLog(line: LogLine): void;
+  onLog(line: LogLine, open: boolean): void;
   onTableCall(operation: TableOperation): Promise<unknown>;
 }
 

@@ -16,7 +16,7 @@ describe('resealSecrets', () => {
     await store.setSecret('dev', 'API_KEY', oldBox.encrypt('dev-key'));
     await store.createVersion(newVersion('v1', { config: config({ secretEnvironment: { API_KEY: oldBox.encrypt('dev-key') } }) }));
     const result = await resealSecrets(store, oldBox, newBox);
-    expect(result).toEqual({ secrets: 1, versionValues: 1, unreadable: [] });
+    expect(result).toEqual({ secrets: 1, versionValues: 1, webhookSecrets: 0, unreadable: [] });
     for (const value of await store.listSealedValues()) {
       expect(newBox.decrypt(value.ciphertext)).toBe('dev-key');
       expect(() => oldBox.decrypt(value.ciphertext)).toThrow(/cannot be decrypted/);

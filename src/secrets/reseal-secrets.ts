@@ -1,5 +1,5 @@
 // Re-encryption of everything sealed with the master key, for `sluice secrets rotate-key`: every secret and
-// every secretEnvironment value of every function version is opened with the old key and sealed with the
+// every secretEnvironment value of every function version, and every repository's webhook secret, is opened with the old key and sealed with the
 // new one, in one store transaction, so the store never holds a mix that no single key opens.
 
 import { SluiceError } from '../errors/index.js';
@@ -12,6 +12,8 @@ export interface ResealResult {
   secrets: number;
   /** secretEnvironment values of function versions re-encrypted. */
   versionValues: number;
+  /** Webhook secrets of connected repositories re-encrypted. */
+  webhookSecrets: number;
   /** Values the old key does not open, left as they were (only with skipUnreadable). */
   unreadable: string[];
 }
@@ -40,11 +42,14 @@ export async function resealSecrets(
     return {
       secrets: resealed.filter((v) => v.kind === 'secret').length,
       versionValues: resealed.filter((v) => v.kind === 'version').length,
+      webhookSecrets: resealed.filter((v) => v.kind === 'webhook').length,
       unreadable,
     };
   });
 }
 
 function describe(value: SealedValue): string {
-  return value.kind === 'secret' ? `secret ${value.name} of profile ${value.profile}` : `${value.name} of version ${value.versionId.slice(0, 12)}`;
+  if (value.kind === 'secret') return `secret ${value.name} of profile ${value.profile}`;
+  if (value.kind === 'webhook') return `the webhook secret of repository ${value.repoId}`;
+  return `${value.name} of version ${value.versionId.slice(0, 12)}`;
 }

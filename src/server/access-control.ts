@@ -9,12 +9,19 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { SluiceError } from '../errors/index.js';
-import { parseApp, profileForStage } from '../manifest/index.js';
+import { parseApp, profileForStage, type LoadedApp } from '../manifest/index.js';
 import type { Store, TokenRole } from '../store/index.js';
 import { ROUTE_ACCESS, UNLISTED_ROUTE, matchRoute, roleRank, type RouteAccess } from './access-policy.js';
 import { CallerAuthentication, type AuthenticationOptions, type CallerIdentity } from './caller-identity.js';
 import { errorResponse } from './error-response.js';
 import { parseBody } from './request-body.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** A deploy's uploaded manifests as access control parsed them, so the route does not parse them again. */
+    uploadedApp: LoadedApp | undefined;
+  }
+}
 
 /** What a rule needs to know about the stage or profile a call concerns. */
 export interface AccessTarget {
@@ -26,7 +33,7 @@ export interface AccessTarget {
 }
 
 export interface AccessControlOptions extends AuthenticationOptions {
-  store: AuthenticationOptions['store'] & Pick<Store, 'getStage' | 'listStages'>;
+  store: AuthenticationOptions['store'] & Pick<Store, 'getStage' | 'listStages' | 'listReleases'>;
   table?: readonly RouteAccess[];
 }
 
@@ -71,6 +78,7 @@ async function accessTarget(c: Context, access: RouteAccess, params: Record<stri
   if (access.profile === 'path' && params.profile) return { profiles: [params.profile], approvalRequired: false, description: `profile ${params.profile}` };
   if (access.stage === 'stored' && params.app && params.stage) return storedStageTarget(store, params.app, params.stage);
   if (access.stage === 'upload') return uploadedStageTarget(c, store);
+  if (access.stage === 'release' && params.app && params.stage) return promotionTarget(c, store, params.app, params.stage);
   return undefined;
 }
 
@@ -86,12 +94,29 @@ const uploadShape = z.object({ stage: z.string(), sources: z.object({ root: z.st
 /** A deploy's stage and profile come from the manifest it uploads; the body is read once and cached for the route. */
 async function uploadedStageTarget(c: Context, store: AccessControlOptions['store']): Promise<AccessTarget> {
   const body = await parseBody(c, uploadShape);
-  const manifest = parseApp(body.sources).app;
+  const loaded = parseApp(body.sources);
+  c.set('uploadedApp', loaded);
+  const manifest = loaded.app;
   const profile = profileForStage(manifest, body.stage);
   const stored = await store.getStage(manifest.app, body.stage);
   const profiles = stored && stored.profile !== profile ? [profile, stored.profile] : [profile];
   const declared = manifest.profiles[profile]?.approval === 'required' || stored?.approval === 'required';
   return { profiles, approvalRequired: await approvalRequired(store, manifest.app, body.stage, profiles, declared), description: `stage ${body.stage} of ${manifest.app}` };
+}
+
+const promotionShape = z.object({ from: z.string() });
+
+/** A promotion acts on the target stage with the profile the source release's manifest gives it. */
+async function promotionTarget(c: Context, store: AccessControlOptions['store'], app: string, stage: string): Promise<AccessTarget | undefined> {
+  const { from } = await parseBody(c, promotionShape);
+  const [release] = await store.listReleases({ app, stage: from, limit: 1 });
+  if (!release) return storedStageTarget(store, app, stage);
+  const manifest = parseApp({ root: `release of ${from}`, files: release.sources }).app;
+  const profile = profileForStage(manifest, stage);
+  const stored = await store.getStage(app, stage);
+  const profiles = stored && stored.profile !== profile ? [profile, stored.profile] : [profile];
+  const declared = manifest.profiles[profile]?.approval === 'required' || stored?.approval === 'required';
+  return { profiles, approvalRequired: await approvalRequired(store, app, stage, profiles, declared), description: `stage ${stage} of ${app}` };
 }
 
 async function approvalRequired(store: Pick<Store, 'listStages'>, app: string, stage: string, profiles: string[], declared: boolean): Promise<boolean> {

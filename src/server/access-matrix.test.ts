@@ -46,6 +46,19 @@ const CASES: Case[] = [
   read('/api/whoami'), read('/api/stages'), read(stage('prod')), read('/api/apps/shop/deployments'), read(`${stage('prod')}/logs`),
   read(`${stage('prod')}/rollouts`), read(`${stage('prod')}/rollouts/api`), read('/api/events'), read('/api/audit?since=1h'),
   read('/api/profiles/prod/params'), read('/api/profiles/prod/secrets'),
+  read('/api/overview'), read(`${stage('prod')}/metrics`), read(`${stage('prod')}/rollouts/api/analysis`), read('/api/profiles'),
+  read('/api/runs'), read('/api/runs/no-such-run'), read('/api/runs/no-such-run/logs'), read('/api/repositories'),
+
+  // Pipeline runs: cancel is a deployer's, a decision an approver's (the run does not exist: 404 when allowed).
+  { method: 'POST', path: '/api/runs/no-such-run/cancel', need: 'deployer' },
+  { method: 'POST', path: '/api/runs/no-such-run/approve', body: {}, need: 'approver' },
+  { method: 'POST', path: '/api/runs/no-such-run/reject', body: {}, need: 'approver' },
+  // Promotion acts on the target stage (no release of staging here: the stored stage's profile decides).
+  { method: 'POST', path: `${stage('dev')}/promote`, body: { from: 'staging' }, need: 'deployer', profile: 'dev' },
+  { method: 'POST', path: `${stage('prod')}/promote`, body: { from: 'staging' }, need: 'approver', profile: 'prod' },
+  // A repository's runs reach every stage its branches map to (an empty body: 400 when allowed).
+  { method: 'POST', path: '/api/repositories', body: {}, need: 'admin', everyProfile: true },
+  { method: 'DELETE', path: '/api/repositories/no-such-repo', need: 'admin', everyProfile: true },
 
   { method: 'POST', path: '/api/apps/shop/deploy', body: deploy('alice'), need: 'deployer', profile: 'dev' },
   { method: 'POST', path: '/api/apps/shop/deploy', body: deploy('staging'), need: 'deployer', profile: 'staging' },

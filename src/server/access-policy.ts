@@ -5,7 +5,7 @@
 // Roles are ordered: viewer < deployer < approver < admin, each with every right of the ones before it.
 // - viewer reads.
 // - deployer changes stages (deploy, remove, roll back, steer a rollout, invoke) whose profile needs no approval.
-// - approver also changes stages whose profile has `approval: required` (and approves runs, later).
+// - approver also changes stages whose profile has `approval: required`, and approves or rejects pipeline runs.
 // - admin also manages tokens, params and secrets.
 // A token made with `--profiles` acts only on stages of those profiles and on those profiles' params and secrets.
 
@@ -31,9 +31,10 @@ export interface RouteAccess {
   role: TokenRole | 'public';
   /**
    * The route changes a stage, whose profile is read from the store (`stored`, by :app and :stage) or, for a
-   * deploy, from the uploaded manifest (`upload`). The caller's --profiles must include that profile.
+   * deploy, from the uploaded manifest (`upload`), for a promotion from the manifest of the source stage's
+   * release (`release`). The caller's --profiles must include that profile.
    */
-  stage?: 'stored' | 'upload';
+  stage?: 'stored' | 'upload' | 'release';
   /** With `stage`: whether `approval: required` on the stage's profile raises the role to approver. */
   approval?: 'raises' | 'ignored';
   /** The route changes the profile named by :profile; the caller's --profiles must include it. */
@@ -59,6 +60,15 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   route('GET', '/api/audit', 'viewer'),
   route('GET', '/api/profiles/:profile/params', 'viewer'),
   route('GET', '/api/profiles/:profile/secrets', 'viewer'),
+  route('GET', '/api/runs', 'viewer'),
+  route('GET', '/api/runs/:run', 'viewer'),
+  route('GET', '/api/runs/:run/logs', 'viewer'),
+  route('GET', '/api/repositories', 'viewer'),
+  // The dashboard's reads (dashboard-routes.ts); the profiles list names secrets, never their values.
+  route('GET', '/api/overview', 'viewer'),
+  route('GET', `${STAGE}/metrics`, 'viewer'),
+  route('GET', `${STAGE}/rollouts/:service/analysis`, 'viewer'),
+  route('GET', '/api/profiles', 'viewer'),
 
   route('POST', '/api/apps/:app/deploy', 'deployer', { stage: 'upload', approval: 'raises' }),
   route('DELETE', STAGE, 'deployer', changesStoredStage),
@@ -67,6 +77,11 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   route('POST', `${STAGE}/rollouts/:service/pause`, 'deployer', changesStoredStage),
   route('POST', `${STAGE}/rollouts/:service/resume`, 'deployer', changesStoredStage),
   route('POST', `${STAGE}/rollouts/:service/abort`, 'deployer', changesStoredStage),
+  // The target's profile comes from the manifest of the release being promoted (and the stage, if deployed).
+  route('POST', `${STAGE}/promote`, 'deployer', { stage: 'release', approval: 'raises' }),
+  route('POST', '/api/runs/:run/cancel', 'deployer'),
+  route('POST', '/api/runs/:run/approve', 'approver'),
+  route('POST', '/api/runs/:run/reject', 'approver'),
   // Calling a function releases nothing, so approval does not apply; --profiles does.
   route('POST', `${STAGE}/functions/:fn/invoke`, 'deployer', { stage: 'stored', approval: 'ignored' }),
 
@@ -74,6 +89,9 @@ export const ROUTE_ACCESS: readonly RouteAccess[] = [
   route('DELETE', '/api/profiles/:profile/params/:name', 'admin', { profile: 'path' }),
   route('PUT', '/api/profiles/:profile/secrets/:name', 'admin', { profile: 'path' }),
   route('DELETE', '/api/profiles/:profile/secrets/:name', 'admin', { profile: 'path' }),
+  // A repository's runs deploy to every stage its branches map to.
+  route('POST', '/api/repositories', 'admin', { everyProfile: true }),
+  route('DELETE', '/api/repositories/:repo', 'admin', { everyProfile: true }),
   route('GET', '/api/tokens', 'admin', { everyProfile: true }),
   route('POST', '/api/tokens', 'admin', { everyProfile: true }),
   route('POST', '/api/tokens/:name/revoke', 'admin', { everyProfile: true }),

@@ -14,12 +14,16 @@ import { registerTokenRoutes } from './token-routes.js';
 import { errorResponse, toSluiceError } from './error-response.js';
 import { parseBody } from './request-body.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
+import { registerPipelineHooks, registerPipelineRoutes } from './pipeline-routes.js';
+import type { Pipeline } from '../pipeline/index.js';
 import type { DeployObserver, GatewayControl, KeyRotation, MetricsExposition, ServerLog } from './ports.js';
 import { trackedDeploy } from './deploy-tracking.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { maskedLogEntries } from './log-masking.js';
 import { requestLog } from './request-log.js';
 import { registerSecretKeyRoutes } from './secret-key-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
+import { registerStaticDashboard } from './static-dashboard.js';
 
 export interface ApiDependencies {
   engine: EngineContext;
@@ -37,6 +41,10 @@ export interface ApiDependencies {
   onDeploy?: DeployObserver;
   /** Why the master key does not open the stored secrets, for /readyz. */
   keyProblem?: () => string | undefined;
+  /** Git-driven delivery: runs, repositories, webhooks; absent in tests of the bare API. */
+  pipeline?: Pipeline;
+  /** The built web dashboard served at `/` (static-dashboard.ts); default: the package's dist/web. */
+  dashboardDir?: string;
 }
 
 const NAME = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter');
@@ -65,6 +73,7 @@ export function createApiApp(deps: ApiDependencies): Hono {
   api.onError((error, c) => errorResponse(c, error));
   api.notFound((c) => errorResponse(c, new SluiceError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`, { hint: 'See the API reference in docs/api.md.' })));
 
+  if (deps.pipeline) registerPipelineHooks(api, deps.pipeline);
   api.get('/api/health', (c) => c.json({ ok: true, version: deps.version, dialect: store.dialect, gateway: deps.gateway.url }));
   // The size limit comes first: access control reads a deploy's manifest from the body.
   api.use('/api/apps/:app/deploy', bodyLimit({ maxSize: 64 * 1024 * 1024, onError: (c) => errorResponse(c, new SluiceError('INVALID_BODY', 'The deploy upload is larger than 64 MB.')) }));
@@ -73,7 +82,7 @@ export function createApiApp(deps: ApiDependencies): Hono {
   api.post('/api/apps/:app/deploy', async (c) => {
     const body = await parseBody(c, deployBody);
     const bundles = Object.fromEntries(Object.entries(body.bundles).map(([hash, b64]) => [hash, Buffer.from(b64, 'base64')]));
-    const request = { ...body, bundles, actor: actorOf(c, body.actor) };
+    const request = { ...body, bundles, actor: actorOf(c, body.actor), loaded: c.get('uploadedApp') };
     if (c.req.query('stream') !== '1') {
       const result = await trackedDeploy(deps, () => deployApp(engine, deps.rollouts, request));
       return c.json(result);
@@ -123,9 +132,11 @@ export function createApiApp(deps: ApiDependencies): Hono {
   });
 
   registerRolloutRoutes(api, engine, deps.rollouts);
+  if (deps.pipeline) registerPipelineRoutes(api, deps.pipeline, engine, deps.rollouts);
   registerTokenRoutes(api, engine);
   registerAuditRoutes(api, engine);
   registerSecretKeyRoutes(api, deps.keyRotation);
+  registerDashboardRoutes(api, engine);
 
   for (const kind of ['params', 'secrets'] as const) {
     api.get(`/api/profiles/:profile/${kind}`, async (c) => {
@@ -153,6 +164,8 @@ export function createApiApp(deps: ApiDependencies): Hono {
       return c.json({ profile, name, removed: true });
     });
   }
+  // Last: the dashboard answers only GETs no route above took (never /api, /hooks or the probes).
+  registerStaticDashboard(api, deps.dashboardDir);
   return api;
 }
 

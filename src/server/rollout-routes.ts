@@ -4,10 +4,10 @@
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { rollbackService, type EngineContext, type RolloutDriver } from '../engine/index.js';
+import { currentRollout, rollbackService, type EngineContext, type RolloutDriver } from '../engine/index.js';
 import type { RolloutEvent } from '../engine/rollout/types.js';
 import { SluiceError } from '../errors/index.js';
-import type { EventRecord, RolloutRecord } from '../store/index.js';
+import type { EventRecord } from '../store/index.js';
 import { actorOf } from './caller-identity.js';
 import { parseBody } from './request-body.js';
 
@@ -22,7 +22,7 @@ export function registerRolloutRoutes(api: Hono, engine: EngineContext, driver: 
 
   api.get('/api/apps/:app/stages/:stage/rollouts/:service', async (c) => {
     const { app, stage, service } = c.req.param();
-    return c.json({ rollout: await currentRollout(app, stage, service) });
+    return c.json({ rollout: await currentRollout(store, app, stage, service) });
   });
 
   const control = z.object({ full: z.boolean().optional(), reason: z.string().max(500).optional(), actor: z.string().max(200).optional() });
@@ -100,10 +100,4 @@ export function registerRolloutRoutes(api: Hono, engine: EngineContext, driver: 
       }
     });
   });
-
-  async function currentRollout(app: string, stage: string, service: string): Promise<RolloutRecord> {
-    const rollout = (await store.findActiveRollout(app, stage, service)) ?? (await store.listRollouts({ app, stage, service, limit: 1 }))[0];
-    if (!rollout) throw new SluiceError('NOT_FOUND', `Service ${service} has no rollout in stage ${stage}.`, { hint: 'Rollouts start with `sluice deploy`.' });
-    return rollout;
-  }
 }

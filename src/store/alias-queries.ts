@@ -1,8 +1,8 @@
-// Aliases (`live`, …) with weighted targets and routing rules, and the routing snapshot the gateway serves
-// from: every service instance with the versions its live aliases point at.
+// Aliases (`live`, `commit-<sha7>`, …) with weighted targets and routing rules, and the routing snapshot the
+// gateway serves from: every service instance with the versions its live and commit aliases point at.
 
 import { SluiceError } from '../errors/index.js';
-import type { AliasRecord, AliasRules, RoutedFunction, RoutedService, RoutingSnapshot } from './types.js';
+import { COMMIT_ALIAS_PREFIX, type AliasRecord, type AliasRules, type RoutedFunction, type RoutedService, type RoutingSnapshot, type VersionRecord } from './types.js';
 import { type StoreContext, inTransaction } from './store-context.js';
 import { notify } from './pg-notifications.js';
 import { toServiceInstance } from './stage-queries.js';
@@ -95,37 +95,51 @@ export async function deleteAliases(ctx: StoreContext, app: string, stage: strin
  * The generation is read first: if a change lands between the reads, the snapshot may be newer than its
  * generation says, and the next bump makes the reader load again, so it converges. Targets and rules come
  * from one statement, so the versions a match rule names are always among the targets read with it.
- * Weight-0 targets are kept: match rules route to them.
+ * Weight-0 targets are kept: match rules route to them. Commit aliases come with the live ones (a stage
+ * without any adds no `commits` key), and a version several aliases name is parsed once and shared.
  */
 export async function loadRouting(ctx: StoreContext): Promise<RoutingSnapshot> {
   const generation = await getRoutingGeneration(ctx);
-  const instances = await ctx.db.selectFrom('service_instances').selectAll()
-    .orderBy('app').orderBy('stage').orderBy('service').execute();
+  const instances = await ctx.db.selectFrom('service_instances as s')
+    .leftJoin('previews as p', (join) => join.onRef('p.app', '=', 's.app').onRef('p.stage', '=', 's.stage'))
+    .selectAll('s')
+    .select('p.protected as preview_protected')
+    .orderBy('s.app').orderBy('s.stage').orderBy('s.service').execute();
   const targets = await ctx.db.selectFrom('alias_targets as t')
     .innerJoin('aliases as a', (join) => join
       .onRef('a.app', '=', 't.app').onRef('a.stage', '=', 't.stage').onRef('a.service', '=', 't.service')
       .onRef('a.function', '=', 't.function').onRef('a.name', '=', 't.alias'))
     .innerJoin('versions as v', 'v.id', 't.version_id')
-    .select(['t.app as route_app', 't.stage as route_stage', 't.service as route_service', 't.function as route_function', 't.weight', 'a.rules as route_rules'])
+    .select(['t.app as route_app', 't.stage as route_stage', 't.service as route_service', 't.function as route_function', 't.alias as route_alias', 't.weight', 'a.rules as route_rules'])
     .selectAll('v')
-    .where('t.alias', '=', 'live')
-    .orderBy('t.app').orderBy('t.stage').orderBy('t.service').orderBy('t.function').orderBy('t.position')
+    .where((eb) => eb.or([eb('t.alias', '=', 'live'), eb('t.alias', 'like', `${COMMIT_ALIAS_PREFIX}%`)]))
+    .orderBy('t.app').orderBy('t.stage').orderBy('t.service').orderBy('t.function').orderBy('t.alias').orderBy('t.position')
     .execute();
   const byService = new Map<string, RoutedService>();
-  const services = instances.map(toServiceInstance).map(({ app, stage, service }) => {
-    const routed: RoutedService = { app, stage, service, functions: [] };
+  const services = instances.map((row) => {
+    const { app, stage, service } = toServiceInstance(row);
+    const routed: RoutedService = { app, stage, service, functions: [], protected: row.preview_protected === 1 };
     byService.set(JSON.stringify([app, stage, service]), routed);
     return routed;
   });
+  const versions = new Map<string, VersionRecord>();
   for (const row of targets) {
     const routed = byService.get(JSON.stringify([row.route_app, row.route_stage, row.route_service]));
     if (!routed) continue; // an alias without a deployed instance is not routed
-    let fn: RoutedFunction | undefined = routed.functions.at(-1);
+    let functions = routed.functions;
+    if (row.route_alias !== 'live') {
+      routed.commits ??= {};
+      functions = routed.commits[row.route_alias.slice(COMMIT_ALIAS_PREFIX.length)] ??= [];
+    }
+    // Rows come ordered by function, then alias: one function's rows of one alias are consecutive.
+    let fn: RoutedFunction | undefined = functions.at(-1);
     if (fn?.name !== row.route_function) {
       fn = { name: row.route_function, targets: [], rules: parseRules(row.route_rules) };
-      routed.functions.push(fn);
+      functions.push(fn);
     }
-    fn.targets.push({ weight: row.weight, version: toVersion(row) });
+    let version = versions.get(row.id);
+    if (version === undefined) versions.set(row.id, (version = toVersion(row)));
+    fn.targets.push({ weight: row.weight, version });
   }
   return { generation, services };
 }

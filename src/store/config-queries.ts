@@ -44,6 +44,10 @@ export async function listParams(ctx: StoreContext, profile: string): Promise<Re
   return Object.fromEntries(rows.map((row) => [row.name, row.value]));
 }
 
+export async function listAllParams(ctx: StoreContext): Promise<Array<{ profile: string; name: string; value: string }>> {
+  return ctx.db.selectFrom('params').select(['profile', 'name', 'value']).orderBy('profile').orderBy('name').execute();
+}
+
 export async function unsetParam(ctx: StoreContext, profile: string, name: string): Promise<boolean> {
   const result = await ctx.db.deleteFrom('params').where('profile', '=', profile).where('name', '=', name).executeTakeFirst();
   return affected(result) > 0;

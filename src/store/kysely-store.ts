@@ -25,6 +25,12 @@ import { consumeInboxEntry, inboxEntryPending } from './lease-queries.js';
 import type { InboxEntry, LeaseRef, NotificationChannel, RenewedLease, RolloutClaim, ScheduleTickClaim } from './lease-types.js';
 import type { PgNotificationListener } from './pg-notifications.js';
 import { claimScheduleTick } from './schedule-tick-queries.js';
+import * as runs from './run-queries.js';
+import * as pipelines from './pipeline-queries.js';
+import type {
+  BranchHeadRecord, NewRelease, NewRepository, NewRun, PipelineRunRecord, PreviewRecord, ReleaseRecord, RepositoryRecord, RunClaim, RunLogLine,
+  RunQuery, RunUpdate,
+} from './pipeline-types.js';
 
 export class KyselyStore implements Store {
   readonly dialect: DialectTraits['name'];
@@ -82,6 +88,7 @@ export class KyselyStore implements Store {
 
   setParam(profile: string, name: string, value: string): Promise<void> { return config.setParam(this.#ctx, profile, name, value); }
   listParams(profile: string): Promise<Record<string, string>> { return config.listParams(this.#ctx, profile); }
+  listAllParams(): Promise<Array<{ profile: string; name: string; value: string }>> { return config.listAllParams(this.#ctx); }
   unsetParam(profile: string, name: string): Promise<boolean> { return config.unsetParam(this.#ctx, profile, name); }
   setSecret(profile: string, name: string, ciphertext: string): Promise<void> { return config.setSecret(this.#ctx, profile, name, ciphertext); }
   getSecret(profile: string, name: string): Promise<string | undefined> { return config.getSecret(this.#ctx, profile, name); }
@@ -145,6 +152,45 @@ export class KyselyStore implements Store {
 
   appendEvent(event: NewEvent): Promise<EventRecord> { return telemetry.appendEvent(this.#ctx, event); }
   listEvents(query: EventQuery): Promise<EventRecord[]> { return telemetry.listEvents(this.#ctx, query); }
+
+  upsertRepository(repo: NewRepository): Promise<RepositoryRecord> { return pipelines.upsertRepository(this.#ctx, repo); }
+  getRepository(id: string): Promise<RepositoryRecord | undefined> { return pipelines.getRepository(this.#ctx, id); }
+  listRepositories(app?: string): Promise<RepositoryRecord[]> { return pipelines.listRepositories(this.#ctx, app); }
+  deleteRepository(id: string): Promise<boolean> { return pipelines.deleteRepository(this.#ctx, id); }
+  listBranchHeads(repoId: string): Promise<BranchHeadRecord[]> { return pipelines.listBranchHeads(this.#ctx, repoId); }
+  setBranchHead(repoId: string, branch: string, sha: string, now: number): Promise<void> { return pipelines.setBranchHead(this.#ctx, repoId, branch, sha, now); }
+  deleteBranchHead(repoId: string, branch: string): Promise<void> { return pipelines.deleteBranchHead(this.#ctx, repoId, branch); }
+  recordWebhookDelivery(id: string, event: string, receivedAt: number): Promise<boolean> { return pipelines.recordWebhookDelivery(this.#ctx, id, event, receivedAt); }
+
+  createRun(run: NewRun, now: number): Promise<PipelineRunRecord> { return runs.createRun(this.#ctx, run, now); }
+  getRun(id: string): Promise<PipelineRunRecord | undefined> { return runs.getRun(this.#ctx, id); }
+  listRuns(query: RunQuery): Promise<PipelineRunRecord[]> { return runs.listRuns(this.#ctx, query); }
+  saveRun(id: string, expectedRevision: number, update: RunUpdate, now: number, lease?: LeaseRef): Promise<PipelineRunRecord | undefined> {
+    return runs.saveRun(this.#ctx, id, expectedRevision, update, now, lease);
+  }
+  countRuns(query: RunQuery): Promise<number> { return runs.countRuns(this.#ctx, query); }
+  claimDueRuns(holder: string, now: number, ttlMs: number, limit: number, options?: { includeOwn?: boolean }): Promise<RunClaim[]> {
+    return runs.claimDueRuns(this.#ctx, holder, now, ttlMs, limit, options);
+  }
+  claimRun(id: string, holder: string, now: number, ttlMs: number): Promise<RunClaim | undefined> { return runs.claimRun(this.#ctx, id, holder, now, ttlMs); }
+  renewRunLeases(holder: string, held: Array<{ id: string; token: number }>, now: number, ttlMs: number): Promise<RenewedLease[]> {
+    return runs.renewRunLeases(this.#ctx, holder, held, now, ttlMs);
+  }
+  releaseRunLease(id: string, lease: LeaseRef, now: number): Promise<boolean> { return runs.releaseRunLease(this.#ctx, id, lease, now); }
+  holdsRunLease(id: string, lease: LeaseRef): Promise<boolean> { return runs.holdsRunLease(this.#ctx, id, lease); }
+  postRunEvent(id: string, event: Record<string, unknown>, now?: number): Promise<number> { return runs.postRunEvent(this.#ctx, id, event, now); }
+  listRunInbox(id: string): Promise<InboxEntry[]> { return runs.listRunInbox(this.#ctx, id); }
+  appendRunLogs(lines: Array<Omit<RunLogLine, 'seq'>>): Promise<void> { return runs.appendRunLogs(this.#ctx, lines); }
+  listRunLogs(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunLogLine[]> { return runs.listRunLogs(this.#ctx, runId, options); }
+
+  upsertPreview(preview: Omit<PreviewRecord, 'createdAt'>, now: number): Promise<void> { return pipelines.upsertPreview(this.#ctx, preview, now); }
+  getPreview(app: string, stage: string): Promise<PreviewRecord | undefined> { return pipelines.getPreview(this.#ctx, app, stage); }
+  listPreviews(app?: string): Promise<PreviewRecord[]> { return pipelines.listPreviews(this.#ctx, app); }
+  deletePreview(app: string, stage: string): Promise<void> { return pipelines.deletePreview(this.#ctx, app, stage); }
+  createRelease(release: NewRelease, now: number): Promise<ReleaseRecord> { return pipelines.createRelease(this.#ctx, release, now); }
+  listReleases(query: { app: string; stage?: string; limit?: number }): Promise<ReleaseRecord[]> { return pipelines.listReleases(this.#ctx, query); }
+  findReleaseByTree(app: string, stages: string[], treeSha: string): Promise<ReleaseRecord | undefined> { return pipelines.findReleaseByTree(this.#ctx, app, stages, treeSha); }
+  deleteReleases(app: string, stage: string): Promise<void> { return pipelines.deleteReleases(this.#ctx, app, stage); }
 
   createToken(token: NewToken): Promise<TokenRecord> { return tokens.createToken(this.#ctx, token); }
   findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined> { return tokens.findTokenByHash(this.#ctx, tokenHash); }

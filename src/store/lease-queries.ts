@@ -1,5 +1,5 @@
 // Claim work with a lease: the mechanism by which several control-plane processes share work through the
-// database, written once for every leased table (rollouts now; pipeline runs use the same columns later).
+// database, written once for every leased table (rollouts, and pipeline runs with the same columns).
 // A leased row has `status` ('active' while there is work), `wake_at` (when it is due), and the lease:
 // `lease_holder`, `lease_token` (the fencing number, +1 on every claim) and `lease_expires_at`.
 //
@@ -16,7 +16,7 @@ import { type StoreContext, inTransaction } from './store-context.js';
 import { notify } from './pg-notifications.js';
 
 /** Tables with lease columns. */
-export type LeasedTable = 'rollouts';
+export type LeasedTable = 'rollouts' | 'pipeline_runs';
 
 export interface LeaseColumns {
   id: string;

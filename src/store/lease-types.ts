@@ -3,7 +3,7 @@
 // through an inbox, claim scheduled runs, and hear about changes (PostgreSQL LISTEN/NOTIFY).
 // How it works: lease-queries.ts. Store (types.ts) extends WorkLeases.
 
-import type { RolloutRecord } from './types.js';
+import type { RolloutRecord } from './record-types.js';
 
 /** A process's right to work on a row (a rollout) until `expiresAt`, unless it renews it. */
 export interface Lease {

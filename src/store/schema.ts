@@ -230,6 +230,106 @@ export interface ApiTokensTable {
   revoked_by: string | null;
 }
 
+/** Connected repositories (migration 0005). */
+export interface RepositoriesTable {
+  id: string;
+  app: string;
+  kind: string;
+  url: string;
+  app_dir: string;
+  github_repo: string | null;
+  /** Sealed with the master key. */
+  webhook_secret: string | null;
+  poll_interval_ms: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BranchHeadsTable {
+  repo_id: string;
+  branch: string;
+  sha: string;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event: string;
+  received_at: number;
+}
+
+/** Pipeline runs (migration 0005), with the lease columns of rollouts. */
+export interface PipelineRunsTable {
+  id: string;
+  number: number;
+  app: string;
+  repo_id: string | null;
+  kind: string;
+  branch: string | null;
+  sha: string | null;
+  pr: number | null;
+  stage: string | null;
+  /** 0 or 1. */
+  fork: Generated<number>;
+  /** The lease mechanism's column: 'active' while unfinished, then 'done'. */
+  status: string;
+  /** RunStatus. */
+  run_status: string;
+  /** JSON text. */
+  trigger: string;
+  /** JSON text, owned by the pipeline. */
+  state: string;
+  reason: string | null;
+  wake_at: number | null;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  lease_holder: string | null;
+  lease_token: Generated<number>;
+  lease_expires_at: number | null;
+}
+
+export interface RunLogsTable {
+  id: Generated<number>;
+  run_id: string;
+  seq: number;
+  step: string;
+  stream: string;
+  line: string;
+  ts: number;
+}
+
+export interface PreviewsTable {
+  app: string;
+  stage: string;
+  repo_id: string | null;
+  branch: string;
+  pr: number | null;
+  head_sha: string;
+  last_activity_at: number;
+  comment_id: number | null;
+  /** 0 or 1. */
+  protected: Generated<number>;
+  created_at: number;
+}
+
+export interface ReleasesTable {
+  id: string;
+  app: string;
+  stage: string;
+  commit_sha: string | null;
+  tree_sha: string | null;
+  /** JSON text: ManifestSources. */
+  sources: string;
+  /** JSON text: `service.function` → code hash. */
+  function_code: string;
+  /** JSON text: the `--param` values of the deploy. */
+  params: string;
+  run_id: string | null;
+  created_at: number;
+}
+
 export interface Database {
   stages: StagesTable;
   service_instances: ServiceInstancesTable;
@@ -251,4 +351,11 @@ export interface Database {
   lease_inbox: LeaseInboxTable;
   schedule_ticks: ScheduleTicksTable;
   api_tokens: ApiTokensTable;
+  repositories: RepositoriesTable;
+  branch_heads: BranchHeadsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  pipeline_runs: PipelineRunsTable;
+  run_logs: RunLogsTable;
+  previews: PreviewsTable;
+  releases: ReleasesTable;
 }

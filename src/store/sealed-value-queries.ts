@@ -1,5 +1,6 @@
 // Every value sealed with the master key, for `sluice secrets rotate-key`: secret ciphertexts per profile,
-// and the secretEnvironment values frozen into function versions (inside their JSON config). Replacing
+// the secretEnvironment values frozen into function versions (inside their JSON config), and the webhook
+// secrets of connected repositories. Replacing
 // rewrites only the ciphertexts: a version's id, number and the rest of its config stay as they are.
 
 import type { FunctionConfig, SealedValue } from './types.js';
@@ -13,6 +14,8 @@ export async function listSealedValues(ctx: StoreContext): Promise<SealedValue[]
     const config = JSON.parse(row.config) as FunctionConfig;
     for (const [name, ciphertext] of Object.entries(config.secretEnvironment ?? {})) values.push({ kind: 'version', versionId: row.id, name, ciphertext });
   }
+  const repositories = await ctx.db.selectFrom('repositories').select(['id', 'webhook_secret']).where('webhook_secret', 'is not', null).orderBy('id').execute();
+  for (const row of repositories) values.push({ kind: 'webhook', repoId: row.id, ciphertext: row.webhook_secret! });
   return values;
 }
 
@@ -22,6 +25,8 @@ export async function replaceSealedValues(ctx: StoreContext, values: SealedValue
     for (const value of values) {
       if (value.kind === 'secret') {
         await tx.db.updateTable('secrets').set({ ciphertext: value.ciphertext }).where('profile', '=', value.profile).where('name', '=', value.name).execute();
+      } else if (value.kind === 'webhook') {
+        await tx.db.updateTable('repositories').set({ webhook_secret: value.ciphertext }).where('id', '=', value.repoId).execute();
       } else {
         byVersion.set(value.versionId, [...(byVersion.get(value.versionId) ?? []), value]);
       }

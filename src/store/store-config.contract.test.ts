@@ -42,6 +42,10 @@ for (const target of harness.targets) {
       expect(await store.unsetParam('dev', 'env')).toBe(false);
       expect(await store.listParams('dev')).toEqual({ endpoint: 'https://b' });
       expect(await store.listParams('prod')).toEqual({ env: 'prod' });
+      expect(await store.listAllParams()).toEqual([
+        { profile: 'dev', name: 'endpoint', value: 'https://b' },
+        { profile: 'prod', name: 'env', value: 'prod' },
+      ]);
     });
 
     it('sets, reads, lists and unsets secret ciphertexts', async () => {

@@ -1,7 +1,7 @@
 // Store contract, opening a store: migrations on every target (fresh, reopened, raced, upgraded from the
 // first release), two processes on one SQLite file, and databases that cannot work.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ const harness = new StoreHarness(process.env.TEST_DATABASE_URL);
 afterEach(() => harness.teardown());
 afterAll(() => harness.dropSchemas());
 
-const ALL_MIGRATIONS = ['0001-initial', '0002-rollouts', '0003-tokens-and-audit', '0004-leases'];
+const ALL_MIGRATIONS = ['0001-initial', '0002-rollouts', '0003-tokens-and-audit', '0004-leases', '0005-pipelines'];
 
 for (const target of harness.targets) {
   describe(`Store contract on ${target}: opening and migrations`, () => {
@@ -61,7 +61,7 @@ for (const target of harness.targets) {
       expect(await location.migrationNames()).toEqual(ALL_MIGRATIONS);
       expect(await store.listAliases('workshop', 'dev')).toEqual([{ ...live('restapi', 'submit', [{ versionId: 'v1', weight: 100 }]), rules: {}, updatedAt: 7 }]);
       expect((await store.loadRouting()).services).toEqual([
-        { app: 'workshop', stage: 'dev', service: 'restapi', functions: [{ name: 'submit', targets: [{ weight: 100, version: v1 }], rules: {} }] },
+        { app: 'workshop', stage: 'dev', service: 'restapi', functions: [{ name: 'submit', targets: [{ weight: 100, version: v1 }], rules: {} }], protected: false },
       ]);
       expect((await store.createRollout(newRollout('r1'))).revision).toBe(1);
     });
@@ -99,11 +99,40 @@ describe('SQLite store on a shared file', () => {
     harness.defer(() => { child.kill(); });
     const exited = once(child, 'exit');
     await once(child.stdout, 'data');
-    const started = performance.now();
+    // Without busy_timeout this write would fail at once with SQLITE_BUSY while the child holds the lock.
     await a.setParam('dev', 'from-parent', 'yes');
-    expect(performance.now() - started).toBeGreaterThan(150);
     expect(await a.listParams('dev')).toEqual({ from: 'child', 'from-parent': 'yes' });
     expect((await exited)[0]).toBe(0);
+  });
+
+  it('opens a new file whose write lock another process holds before it is in WAL mode, once the lock is freed', async () => {
+    // Two processes creating one file at once: switching to WAL needs the file to itself, and SQLite answers
+    // SQLITE_BUSY at once rather than wait under busy_timeout. A child holding the write lock on a file still
+    // in rollback mode makes that happen every time.
+    const home = harness.createLocation('sqlite').options.home ?? '';
+    const file = join(home, SQLITE_FILE_NAME);
+    mkdirSync(home, { recursive: true });
+    const script = `
+      const Database = require('better-sqlite3');
+      const db = new Database(process.argv[1]);
+      db.exec('create table early (x)');
+      db.exec('begin immediate');
+      db.prepare('insert into early values (1)').run();
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.exec('commit'); db.close(); }, 300);`;
+    const child = spawn(process.execPath, ['-e', script, file], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    harness.defer(() => { child.kill(); });
+    const exited = once(child, 'exit');
+    await once(child.stdout, 'data');
+    const store = await openStore({ home });
+    harness.defer(() => store.close());
+    await store.setParam('dev', 'opened', 'yes');
+    expect(await store.listParams('dev')).toEqual({ opened: 'yes' });
+    expect((await exited)[0]).toBe(0);
+    const raw = new SqliteDatabase(file, { readonly: true });
+    harness.defer(() => { raw.close(); });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('select count(*) as n from early').get()).toEqual({ n: 1 });
   });
 
   it('numbers versions published through two stores at once without a clash', async () => {

@@ -94,12 +94,13 @@ for (const target of harness.targets) {
       expect(await store.loadRouting()).toEqual({
         generation: 1,
         services: [
-          { app: 'workshop', stage: 'dev', service: 'database', functions: [] },
+          { app: 'workshop', stage: 'dev', service: 'database', functions: [], protected: false },
           {
             app: 'workshop', stage: 'dev', service: 'restapi', functions: [
               { name: 'list', targets: [{ weight: 100, version: l1 }], rules: {} },
               { name: 'submit', targets: [{ weight: 90, version: v1 }, { weight: 10, version: v2 }], rules: {} },
             ],
+            protected: false,
           },
         ],
       });
@@ -119,6 +120,46 @@ for (const target of harness.targets) {
         { name: 'list', targets: [{ weight: 100, version: l1 }], rules: { sticky: { source: 'header', name: 'x-user' } } },
         { name: 'submit', targets: [{ weight: 100, version: v1 }, { weight: 0, version: v2 }, { weight: 0, version: v3 }], rules: abRules },
       ]);
+    });
+
+    it('carries the commit aliases of an instance by sha7 beside its live functions, and no commits key without them', async () => {
+      const { store } = await harness.freshStore(target);
+      const [v1, v2] = [await store.createVersion(newVersion('v1')), await store.createVersion(newVersion('v2'))];
+      const l1 = await store.createVersion(newVersion('l1', { function: 'list' }));
+      for (const service of ['restapi', 'database']) await store.upsertServiceInstance(instance(service));
+      await store.upsertServiceInstance(instance('restapi', 'prod'));
+      await store.setAlias(live('restapi', 'submit', [{ versionId: 'v2', weight: 100 }]));
+      await store.setAlias(live('restapi', 'list', [{ versionId: 'l1', weight: 100 }]));
+      await store.setAlias({ ...live('restapi', 'submit', [{ versionId: 'v1', weight: 100 }]), name: 'commit-aaaaaaa' });
+      await store.setAlias({ ...live('restapi', 'list', [{ versionId: 'l1', weight: 100 }]), name: 'commit-aaaaaaa' });
+      await store.setAlias({ ...live('restapi', 'submit', [{ versionId: 'v2', weight: 100 }]), name: 'commit-bbbbbbb' });
+      // Neither live nor a commit alias: not routed.
+      await store.setAlias({ ...live('restapi', 'submit', [{ versionId: 'v1', weight: 100 }]), name: 'canary' });
+      await store.setAlias(live('restapi', 'submit', [{ versionId: 'v1', weight: 100 }], 'prod'));
+      const services = (await store.loadRouting()).services;
+      const restapi = services.find((s) => s.stage === 'dev' && s.service === 'restapi')!;
+      expect(restapi.functions).toEqual([
+        { name: 'list', targets: [{ weight: 100, version: l1 }], rules: {} },
+        { name: 'submit', targets: [{ weight: 100, version: v2 }], rules: {} },
+      ]);
+      expect(restapi.commits).toEqual({
+        aaaaaaa: [
+          { name: 'list', targets: [{ weight: 100, version: l1 }], rules: {} },
+          { name: 'submit', targets: [{ weight: 100, version: v1 }], rules: {} },
+        ],
+        bbbbbbb: [{ name: 'submit', targets: [{ weight: 100, version: v2 }], rules: {} }],
+      });
+      for (const other of services.filter((s) => s !== restapi)) expect(other).not.toHaveProperty('commits');
+    });
+
+    it('marks the instances of a protected preview, and only those', async () => {
+      const { store } = await harness.freshStore(target);
+      for (const stage of ['pr-1', 'pr-2', 'dev']) await store.upsertServiceInstance(instance('restapi', stage));
+      const preview = { app: 'workshop', repoId: null, branch: 'b', pr: null, headSha: 'a'.repeat(40), lastActivityAt: 1, commentId: null };
+      await store.upsertPreview({ ...preview, stage: 'pr-1', protected: true }, 1);
+      await store.upsertPreview({ ...preview, stage: 'pr-2', protected: false }, 1);
+      const services = (await store.loadRouting()).services;
+      expect(services.map((s) => [s.stage, s.protected])).toEqual([['dev', false], ['pr-1', true], ['pr-2', false]]);
     });
 
     it('bumps the routing generation atomically', async () => {

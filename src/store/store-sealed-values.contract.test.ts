@@ -1,5 +1,5 @@
-// Store contract, master key rotation: every sealed value is listed (secrets and versions' secret
-// environment), and replacing them rewrites the ciphertexts only.
+// Store contract, master key rotation: every sealed value is listed (secrets, versions' secret environment,
+// repositories' webhook secrets), and replacing them rewrites the ciphertexts only.
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StoreHarness } from './testing/store-harness.js';
@@ -42,6 +42,17 @@ for (const target of harness.targets) {
       const after = await store.getVersion('v1');
       expect(after).toEqual({ ...before, config: { ...before!.config, secretEnvironment: { API_KEY: 'new-3', TOKEN: 'new-4' } } });
       expect((await store.listSecrets('dev'))[0].updatedAt).toBe(updatedAt);
+    });
+
+    it('lists and replaces the webhook secrets of connected repositories', async () => {
+      const { store } = await harness.freshStore(target);
+      const repo = { app: 'shop', kind: 'github' as const, url: 'https://github.com/o/shop.git', appDir: '.', githubRepo: 'o/shop', pollIntervalMs: 0 };
+      await store.upsertRepository({ ...repo, id: 'r1', webhookSecret: 'old-hook' });
+      await store.upsertRepository({ ...repo, id: 'r2', kind: 'git', webhookSecret: null });
+      expect(await store.listSealedValues()).toEqual([{ kind: 'webhook', repoId: 'r1', ciphertext: 'old-hook' }]);
+      await store.transaction((tx) => tx.replaceSealedValues([{ kind: 'webhook', repoId: 'r1', ciphertext: 'new-hook' }]));
+      expect((await store.getRepository('r1'))?.webhookSecret).toBe('new-hook');
+      expect((await store.getRepository('r2'))?.webhookSecret).toBeNull();
     });
   });
 }

@@ -1,28 +1,28 @@
 // The store port: every durable fact of Sluice goes through this interface. One implementation (Kysely)
 // runs on SQLite (embedded default) and PostgreSQL; the contract suite runs against both.
-// Times are epoch milliseconds. JSON columns are parsed into the shapes below by the implementation.
+// Times are epoch milliseconds. JSON columns are parsed into the shapes below by the implementation. The
+// records the API returns as they are stand apart in record-types.ts, which the web dashboard imports too.
 
 import type { FunctionEvent } from '../manifest/types.js';
-import type { Lease, LeaseRef, WorkLeases } from './lease-types.js';
+import type { LeaseRef, WorkLeases } from './lease-types.js';
+import type { PipelineStore } from './pipeline-types.js';
+import type {
+  DeploymentRecord,
+  DeploymentStatus,
+  EventRecord,
+  MetricSample,
+  RolloutRecord,
+  RolloutStatus,
+  StageApproval,
+  StageKind,
+  StageRecord,
+  TokenRecord,
+  TokenRole,
+} from './record-types.js';
 
 export type * from './lease-types.js';
-
-export type StageKind = 'stage' | 'preview';
-
-export interface StageRecord {
-  app: string;
-  name: string;
-  profile: string;
-  kind: StageKind;
-  createdAt: number;
-  updatedAt: number;
-  /** finishedAt of the stage's latest succeeded deployment (any service), or null. */
-  lastDeployAt: number | null;
-  /** Whether the stage's profile needs an approver (`approval: required`), as last deployed. */
-  approval: StageApproval;
-}
-
-export type StageApproval = 'required' | 'none';
+export type * from './pipeline-types.js';
+export type * from './record-types.js';
 
 export interface ServiceInstanceRecord {
   app: string;
@@ -100,24 +100,6 @@ export interface AliasRecord {
   updatedAt: number;
 }
 
-export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'nochange' | 'aborted';
-
-export interface DeploymentRecord {
-  id: string;
-  app: string;
-  stage: string;
-  service: string;
-  status: DeploymentStatus;
-  strategy: string;
-  actor: string;
-  commitSha: string | null;
-  message: string | null;
-  /** What changed: functions with their old and new version ids. */
-  changes: Array<{ function: string; from: string | null; to: string }>;
-  createdAt: number;
-  finishedAt: number | null;
-}
-
 export interface NewDeployment {
   id: string;
   app: string;
@@ -142,10 +124,11 @@ export interface TableItem {
   value: unknown;
 }
 
-/** A value sealed with the master key: a profile's secret, or one secretEnvironment value of a version. */
+/** A value sealed with the master key: a profile's secret, a secretEnvironment value of a version, a repository's webhook secret. */
 export type SealedValue =
   | { kind: 'secret'; profile: string; name: string; ciphertext: string }
-  | { kind: 'version'; versionId: string; name: string; ciphertext: string };
+  | { kind: 'version'; versionId: string; name: string; ciphertext: string }
+  | { kind: 'webhook'; repoId: string; ciphertext: string };
 
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'system';
 
@@ -180,22 +163,6 @@ export interface LogQuery {
 /** Number of duration histogram buckets; bucket i counts durations below DURATION_BUCKETS_MS[i]. */
 export const DURATION_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000, 60000, Infinity] as const;
 
-export interface MetricSample {
-  app: string;
-  stage: string;
-  service: string;
-  function: string;
-  versionId: string;
-  /** Start of the one-second bucket, epoch ms (a multiple of 1000). */
-  bucket: number;
-  invocations: number;
-  errors: number;
-  throttles: number;
-  durationSumMs: number;
-  /** Counts per DURATION_BUCKETS_MS bucket; same length. */
-  durationHistogram: number[];
-}
-
 export interface MetricQuery {
   app: string;
   stage: string;
@@ -204,41 +171,6 @@ export interface MetricQuery {
   versionId?: string;
   fromBucket?: number;
   toBucket?: number;
-}
-
-export type RolloutStatus = 'active' | 'succeeded' | 'failed' | 'aborted';
-
-/** A persisted rollout: the state machine's state as JSON plus the columns the driver queries by. */
-export interface RolloutRecord {
-  id: string;
-  app: string;
-  stage: string;
-  service: string;
-  deploymentId: string;
-  status: RolloutStatus;
-  /** The machine's whole state (src/engine/rollout/types.ts RolloutState), opaque to the store. */
-  state: Record<string, unknown>;
-  /** When the driver must wake the rollout next; null when it waits for nothing timed. */
-  wakeAt: number | null;
-  /** Incremented by every save; a save with a stale revision is refused (no interleaved writers). */
-  revision: number;
-  createdAt: number;
-  updatedAt: number;
-  /** The process stepping it, while one holds a lease (see lease-types.ts); absent otherwise. */
-  lease?: Lease;
-}
-
-export interface EventRecord {
-  id: number;
-  ts: number;
-  type: string;
-  actor: string;
-  app: string | null;
-  stage: string | null;
-  service: string | null;
-  payload: Record<string, unknown>;
-  /** The commit the entry concerns (a deployment's commitSha); null or absent where none applies. */
-  commitSha?: string | null;
 }
 
 export type NewEvent = Omit<EventRecord, 'id' | 'ts'> & { ts?: number };
@@ -252,23 +184,6 @@ export interface EventQuery {
   limit?: number;
 }
 
-export type TokenRole = 'viewer' | 'deployer' | 'approver' | 'admin';
-
-/** An API token as the store keeps it: everything but the token, which is only ever stored hashed. */
-export interface TokenRecord {
-  id: string;
-  name: string;
-  role: TokenRole;
-  /** The profiles the token may act on; null for every profile. */
-  profiles: string[] | null;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-  revokedBy: string | null;
-}
-
 export interface NewToken {
   id: string;
   name: string;
@@ -280,17 +195,24 @@ export interface NewToken {
   expiresAt: number | null;
 }
 
-/** What the gateway needs to serve: every service instance with its functions' live targets. */
+/** What the gateway needs to serve: every service instance with its functions' live (and commit) targets. */
 export interface RoutingSnapshot {
   generation: number;
   services: RoutedService[];
 }
+
+/** Aliases named `commit-<sha7>` pin a function to the version a commit deployed (a preview's commit URLs). */
+export const COMMIT_ALIAS_PREFIX = 'commit-';
 
 export interface RoutedService {
   app: string;
   stage: string;
   service: string;
   functions: RoutedFunction[];
+  /** The stage is a preview with `previews.protect`: its URLs need a Sluice token. */
+  protected: boolean;
+  /** Functions of each commit alias, by sha7 (the alias name without its prefix); absent when there are none. */
+  commits?: Record<string, RoutedFunction[]>;
 }
 
 export interface RoutedFunction {
@@ -300,7 +222,7 @@ export interface RoutedFunction {
   rules: AliasRules;
 }
 
-export interface Store extends WorkLeases {
+export interface Store extends WorkLeases, PipelineStore {
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
   /**
@@ -342,7 +264,7 @@ export interface Store extends WorkLeases {
   listAliases(app: string, stage: string, service?: string): Promise<AliasRecord[]>;
   deleteAliases(app: string, stage: string, service?: string, fn?: string): Promise<void>;
 
-  /** All routed service instances with the versions their `live` aliases point at. */
+  /** All routed service instances with the versions their `live` and commit aliases point at, and whether they are protected. */
   loadRouting(): Promise<RoutingSnapshot>;
   /** Increments and returns the routing generation; call after any alias or instance change. */
   bumpRoutingGeneration(): Promise<number>;
@@ -358,6 +280,8 @@ export interface Store extends WorkLeases {
   // Params and secrets per profile (secret values are ciphertext here; src/secrets encrypts).
   setParam(profile: string, name: string, value: string): Promise<void>;
   listParams(profile: string): Promise<Record<string, string>>;
+  /** The params of every profile, by profile then name (the dashboard's settings list profiles with params only). */
+  listAllParams(): Promise<Array<{ profile: string; name: string; value: string }>>;
   unsetParam(profile: string, name: string): Promise<boolean>;
   setSecret(profile: string, name: string, ciphertext: string): Promise<void>;
   getSecret(profile: string, name: string): Promise<string | undefined>;

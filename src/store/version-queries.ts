@@ -1,7 +1,7 @@
 // Artifacts (bundles by content hash) and immutable function versions. Aliases and the routing snapshot
 // built on versions are in alias-queries.ts.
 
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { SluiceError } from '../errors/index.js';
 import type { DeploymentRecord, FunctionConfig, NewVersion, VersionRecord } from './types.js';
 import type { VersionsTable } from './schema.js';
@@ -23,9 +23,15 @@ export async function getArtifact(ctx: StoreContext, hash: string): Promise<Buff
 }
 
 export async function deleteUnreferencedArtifacts(ctx: StoreContext): Promise<number> {
+  // A release (what a deploy shipped) keeps its bundles: a promotion or a revert deploys them again even when
+  // their versions were collected. A release lists its hashes in JSON text; a hash is 64 hex characters, so
+  // finding it as a substring is exact.
   const result = await ctx.db.deleteFrom('artifacts')
     .where(({ not, exists, selectFrom }) => not(exists(
       selectFrom('versions').select('versions.id').whereRef('versions.code_hash', '=', 'artifacts.hash'),
+    )))
+    .where((eb) => eb.not(eb.exists(
+      eb.selectFrom('releases').select('releases.id').where('releases.function_code', 'like', sql<string>`'%' || ${eb.ref('artifacts.hash')} || '%'`),
     )))
     .executeTakeFirst();
   return affected(result);

@@ -1,6 +1,7 @@
 // `sluice demo`: the whole local workflow on the workshop example, narrated. It starts a control plane on
 // the embedded SQLite store, deploys the shared dev environment, a developer's stage, staging and prod,
-// calls each over HTTP, and prints a summary with the URLs.
+// calls each over HTTP, then drives the same app from a local git repository (preview, merge to staging,
+// approved promotion to prod, preview destroyed with its branch), and prints a summary with the URLs.
 
 import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import type { DeployResult } from '../../engine/index.js';
 import type { InvokeOutcome } from '../../server/index.js';
 import { ApiClient } from '../api-client.js';
 import { deploy } from './deploy.js';
+import { pipelineDemo } from './demo-pipeline.js';
 import { bold, cyan, dim, green, print, red, table } from '../output.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/workshop', import.meta.url));
@@ -18,7 +20,7 @@ const EXAMPLE = fileURLToPath(new URL('../../../examples/workshop', import.meta.
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run the workshop example end to end on this machine: dev, a developer stage, staging and prod')
+    .description('Run the workshop example end to end on this machine: dev, a developer stage, staging, prod, then previews and promotion driven by git pushes')
     .option('--home <dir>', 'data directory (default: a fresh temporary folder)')
     .option('--developer <name>', "name of the developer's stage", 'alice')
     .option('--port <port>', 'API port (default: any free port)', '0')
@@ -81,6 +83,10 @@ async function runDemo(options: { home?: string; developer: string; port: string
     const again = performance.now();
     const unchanged = await deploy(client, { dir: EXAMPLE, stage: 'dev', quiet: true });
     print(`${step(6)} Redeploying dev without changes: ${unchanged.changed ? red('changed?') : green('no changes')}, no new version, ${ms(again)}`);
+
+    print();
+    print(bold('Git-driven delivery') + dim(' — the same app in a git repository; pushes drive the stages'));
+    await pipelineDemo(plane, EXAMPLE, 7);
 
     print();
     print(bold('Summary'));

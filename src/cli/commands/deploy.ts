@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { DeploymentRecord } from '../../store/index.js';
 import type { DeployResult } from '../../engine/index.js';
+import type { PackageOptions } from '../../engine/package-app.js';
 import { SluiceError } from '../../errors/index.js';
 import { ApiClient } from '../api-client.js';
 import { appName, appRootOrFail, collect, parseKeyValues } from '../app-context.js';
@@ -19,9 +20,10 @@ export function registerDeploy(program: Command): void {
     .option('--strategy <strategy>', 'traffic shifting for this deploy, e.g. AllAtOnce, Canary10Percent5Minutes (wins over the manifest)')
     .option('--wait', 'wait until every rollout of the deploy has finished')
     .option('--dir <dir>', 'app folder holding sluice.app.yml (default: this folder or a parent)')
+    .option('--no-bundle-cache', 'bundle every function anew instead of reusing unchanged bundles from .sluice/cache')
     .option('--json', 'print the result as JSON')
-    .action(async (options: { stage?: string; service: string[]; param: string[]; strategy?: string; wait?: boolean; dir?: string; json?: boolean }) => {
-      const result = await deploy(ApiClient.fromOptions(program.opts()), { ...options, stage: options.stage ?? 'dev' });
+    .action(async (options: { stage?: string; service: string[]; param: string[]; strategy?: string; wait?: boolean; dir?: string; bundleCache: boolean; json?: boolean }) => {
+      const result = await deploy(ApiClient.fromOptions(program.opts()), { ...options, stage: options.stage ?? 'dev', bundleCache: options.bundleCache ? 'reuse' : 'rebuild' });
       if (options.json) printJson(result);
       else printDeployResult(result);
       if (result.services.some((s) => s.rollout?.status === 'failed' || s.rollout?.status === 'aborted')) process.exitCode = 1;
@@ -55,14 +57,14 @@ function statusText(status: DeploymentRecord['status']): string {
 
 export async function deploy(
   client: ApiClient,
-  options: { stage: string; service?: string[]; param?: string[]; strategy?: string; wait?: boolean; dir?: string; json?: boolean; quiet?: boolean },
+  options: { stage: string; service?: string[]; param?: string[]; strategy?: string; wait?: boolean; dir?: string; json?: boolean; quiet?: boolean; bundleCache?: PackageOptions['cache'] },
 ): Promise<DeployResult> {
   const root = appRootOrFail(options.dir);
   const params = parseKeyValues(options.param ?? [], '--param');
   const say = options.json || options.quiet ? () => undefined : progressLine;
   say(`Bundling ${root}`);
   const { packageApp } = await import('../../engine/package-app.js');
-  const [pkg, commitSha] = await Promise.all([packageApp(root, options.service ?? []), currentCommit(root)]);
+  const [pkg, commitSha] = await Promise.all([packageApp(root, options.service ?? [], { cache: options.bundleCache ?? 'reuse' }), currentCommit(root)]);
   say(`Uploading ${Object.keys(pkg.functionCode).length} function(s) to ${client.server}`);
   let result: DeployResult | undefined;
   await client.stream(`/api/apps/${pkg.app}/deploy?stream=1`, {

@@ -69,7 +69,7 @@ function missingDataBreaches(alarm: AlarmSpec): boolean | null {
 }
 
 /** Absolute: the threshold. Relative: baseline × factor, plus the offset (minus it for Less… comparisons). */
-function limitFor(alarm: AlarmSpec, baseline: number | null): number {
+export function limitFor(alarm: AlarmSpec, baseline: number | null): number {
   if (alarm.relative === undefined || baseline === null) return alarm.threshold;
   const greater = alarm.comparison.startsWith('Greater');
   return baseline * alarm.relative.factor + (greater ? alarm.threshold : -alarm.threshold);

@@ -15,6 +15,8 @@ export type { RolloutInput } from './rollout-machine.js';
 export { evaluateAlarms, evaluateAlarm } from './alarm-evaluation.js';
 export type { AnalysisScope } from './alarm-evaluation.js';
 export { percentileFromHistogram } from './metric-windows.js';
+export { alarmHistory, historyRange } from './alarm-history.js';
+export type { AlarmHistory, AlarmHistoryQuery } from './alarm-history.js';
 export { chooseSchedule, rolloutPlanFor, stageSchedule } from './choose-schedule.js';
 export type { ScheduleChoices } from './choose-schedule.js';
 export { nextWakeAt, pendingHook, ROLLBACK_RETRY_MS } from './rollout-transitions.js';

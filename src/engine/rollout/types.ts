@@ -1,7 +1,8 @@
 // The rollout vocabulary: the closed set of phases, events and actions of the traffic-shifting state machine
-// `step(state, event, now) → { state, actions }`. Pure data: the driver persists states and performs actions.
+// `step(state, event, now) → { state, actions }`, and an alarm's datapoints as people see them. Pure data: the
+// driver persists states and performs actions; the web dashboard imports these types too.
 
-import type { MetricSample } from '../../store/types.js';
+import type { MetricSample } from '../../store/record-types.js';
 import type { RolloutPlanSpec } from '../../manifest/deployment-types.js';
 
 export type { AlarmComparison, AlarmMetric, AlarmSpec, HookSpec, RolloutPlanSpec, Schedule, ScheduleStep, TreatMissingData } from '../../manifest/deployment-types.js';
@@ -103,4 +104,22 @@ export interface RolloutNotice {
 export interface StepResult {
   state: RolloutState;
   actions: RolloutAction[];
+}
+
+/** One period of an alarm over a rollout, as people see it (alarm-history.ts; the dashboard's rollout page). */
+export interface AlarmHistoryPoint {
+  /** Start of the period [t, t + periodMs). */
+  t: number;
+  /** The metric over the new versions' calls in the period; null without calls (rates, percentiles). */
+  canary: number | null;
+  /** The same over the old versions' calls. */
+  baseline: number | null;
+  /** What the canary is compared with: the threshold, or the relative limit from the baseline (null without enough baseline calls). */
+  limit: number | null;
+  /** Judged breaching by the rollout's own evaluation (with too little data: as treatMissingData says). */
+  breaching: boolean;
+  /** Too few calls to judge on data: fewer than minInvocations of the new versions (or, relative, of the old ones). */
+  noData: boolean;
+  /** Calls of the new versions in the period. */
+  invocations: number;
 }

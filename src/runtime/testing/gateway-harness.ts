@@ -1,29 +1,33 @@
-// Starts a gateway on 127.0.0.1 and a free port over a MemoryRuntimeStore, with a throwaway cache
-// folder, for tests. The caller registers `close` as teardown right after calling it.
+// Starts a gateway on 127.0.0.1 and a free port over a MemoryRuntimeStore (or a store the test brings), with
+// a throwaway cache folder, for tests. The caller registers `close` as teardown right after calling it.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway-server.js';
+import type { RuntimeStore } from '../runtime-store.js';
 import { MemoryRuntimeStore } from './memory-runtime-store.js';
 
-export interface GatewayHarness {
-  store: MemoryRuntimeStore;
+export interface GatewayHarness<S extends RuntimeStore = MemoryRuntimeStore> {
+  store: S;
   gateway: Gateway;
   url: string;
   token: string;
-  /** `fetch` on the gateway with a path. */
   /** fetch against the gateway; json() is loosely typed because tests assert on the shape. */
   request(path: string, init?: RequestInit): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
-export async function startTestGateway(
-  setup: (store: MemoryRuntimeStore) => void = () => undefined,
-  options: Partial<Omit<GatewayOptions, 'store' | 'host' | 'port' | 'cacheDir' | 'internalToken'>> = {},
-): Promise<GatewayHarness> {
+export type TestGatewayOptions = Partial<Omit<GatewayOptions, 'store' | 'host' | 'port' | 'cacheDir' | 'internalToken'>>;
+
+export async function startTestGateway(setup: (store: MemoryRuntimeStore) => void = () => undefined, options: TestGatewayOptions = {}): Promise<GatewayHarness> {
   const store = new MemoryRuntimeStore();
   setup(store);
+  return startGatewayOn(store, options);
+}
+
+/** The same over any store, e.g. a real one in a temporary folder (the caller closes the store after the harness). */
+export async function startGatewayOn<S extends RuntimeStore>(store: S, options: TestGatewayOptions = {}): Promise<GatewayHarness<S>> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-runtime-test-'));
   const token = 'test-internal-token';
   const gateway = await startGateway({

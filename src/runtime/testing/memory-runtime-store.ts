@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FunctionEvent } from '../../manifest/types.js';
 import type {
   AliasRules, AliasTarget, FunctionConfig, LogEntry, MetricSample, NotificationChannel, RoutedService, RoutingSnapshot, ScheduleTickClaim, TableItem, TableRecord,
-  VersionRecord,
+  TokenRecord, VersionRecord,
 } from '../../store/types.js';
 import type { RuntimeStore } from '../runtime-store.js';
 
@@ -51,6 +51,10 @@ export class MemoryRuntimeStore implements RuntimeStore {
   /** Calls refused during an outage, per method. */
   readonly failedCalls: Record<string, number> = {};
   private readonly aliases = new Map<string, { app: string; stage: string; service: string; function: string; targets: AliasTarget[]; rules: AliasRules }>();
+  /** `{app}/{stage}` of protected previews (routed services carry `protected`; takes effect at the next reload). */
+  readonly protectedStages = new Set<string>();
+  /** API tokens by the sha256 (hex) of the token, as findTokenByHash looks them up. */
+  readonly tokens = new Map<string, TokenRecord>();
   /** Scheduled runs claimed, in claim order (only the winning claim of each run). */
   readonly scheduleClaims: ScheduleTickClaim[] = [];
   private generation = 0;
@@ -139,7 +143,7 @@ export class MemoryRuntimeStore implements RuntimeStore {
       const key = `${alias.app}/${alias.stage}/${alias.service}`;
       let service = services.get(key);
       if (service === undefined) {
-        service = { app: alias.app, stage: alias.stage, service: alias.service, functions: [] };
+        service = { app: alias.app, stage: alias.stage, service: alias.service, functions: [], protected: this.protectedStages.has(`${alias.app}/${alias.stage}`) };
         services.set(key, service);
       }
       service.functions.push({
@@ -224,6 +228,12 @@ export class MemoryRuntimeStore implements RuntimeStore {
     this.scheduleClaims.push({ ...tick });
     this.changed();
     return true;
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+    this.available('findTokenByHash');
+    const token = this.tokens.get(tokenHash);
+    return token === undefined ? undefined : structuredClone(token);
   }
 
   async onNotification(channel: NotificationChannel, listener: () => void): Promise<() => Promise<void>> {

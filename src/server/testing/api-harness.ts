@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import { EventBus, FakeClock, RolloutDriver, type EngineContext } from '../../engine/index.js';
 import { createSecretBox } from '../../secrets/index.js';
 import { openStore, type Store } from '../../store/index.js';
+import { Pipeline } from '../../pipeline/index.js';
 import { createApiApp } from '../api-app.js';
 import type { GatewayControl } from '../ports.js';
 
@@ -22,7 +23,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(options: { bootstrapToken?: string; loopback?: boolean } = {}): Promise<ApiHarness> {
+export async function startApiHarness(options: { bootstrapToken?: string; loopback?: boolean; dashboardDir?: string } = {}): Promise<ApiHarness> {
   const home = await mkdtemp(join(tmpdir(), 'sluice-api-'));
   const store = await openStore({ home });
   const clock = new FakeClock(1_700_000_000_000);
@@ -44,7 +45,9 @@ export async function startApiHarness(options: { bootstrapToken?: string; loopba
     health: async () => ({ ok: true, generation: 0 }),
   };
   const rollouts = new RolloutDriver(engine, { clock });
-  const app = createApiApp({ engine, rollouts, gateway, token: options.bootstrapToken, loopback: options.loopback ?? true, version: 'test' });
+  // Not started: its routes answer from the store; nothing is watched or run in the background.
+  const pipeline = new Pipeline({ engine, rollouts, dir: join(home, 'pipeline'), clock, apiUrl: () => 'http://127.0.0.1:4600' });
+  const app = createApiApp({ engine, rollouts, gateway, token: options.bootstrapToken, loopback: options.loopback ?? true, version: 'test', dashboardDir: options.dashboardDir, pipeline });
   return {
     app,
     store,

@@ -7,6 +7,7 @@ import { initialMigration } from './0001-initial.js';
 import { rolloutsMigration } from './0002-rollouts.js';
 import { tokensAndAuditMigration } from './0003-tokens-and-audit.js';
 import { leasesMigration } from './0004-leases.js';
+import { pipelinesMigration } from './0005-pipelines.js';
 
 export function storeMigrations(traits: DialectTraits): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export function storeMigrations(traits: DialectTraits): MigrationProvider {
     '0002-rollouts': rolloutsMigration(traits),
     '0003-tokens-and-audit': tokensAndAuditMigration(traits),
     '0004-leases': leasesMigration(traits),
+    '0005-pipelines': pipelinesMigration(traits),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
