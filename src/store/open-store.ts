@@ -3,6 +3,7 @@
 // STORE_ERROR with a hint instead of a stack.
 
 import { mkdirSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
@@ -42,7 +43,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const postgres = options.databaseUrl ? splitSchemaParameter(options.databaseUrl) : undefined;
   const connection = postgres
     ? await connectPostgres(postgres.url, options.pgSchema ?? postgres.schema)
-    : connectSqlite(resolve(options.home ?? '.sluice'));
+    : await connectSqlite(resolve(options.home ?? '.sluice'));
   if (connection.file) await oneAtATime(connection.file, () => migrate(connection));
   else await migrate(connection);
   return new KyselyStore(connection.db, connection.traits, options.now, connection.notifications);
@@ -78,8 +79,33 @@ function oneAtATime(file: string, fn: () => Promise<void>): Promise<void> {
   return current;
 }
 
-function connectSqlite(home: string): Connection {
+/**
+ * The first opening of a new file switches it to WAL, which needs the file to itself. When two processes
+ * (control plane and gateway) create the file at the same moment, SQLite answers one of them SQLITE_BUSY at
+ * once, without waiting under busy_timeout (it would deadlock otherwise); that one tries again shortly.
+ */
+const OPEN_BUSY_DEADLINE_MS = 5_000;
+
+async function connectSqlite(home: string): Promise<Connection> {
   const file = join(home, SQLITE_FILE_NAME);
+  const deadline = Date.now() + OPEN_BUSY_DEADLINE_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return { db: new Kysely<Database>({ dialect: new SharedFileSqliteDialect({ database: openSqliteFile(home, file) }) }), traits: sqliteTraits, file };
+    } catch (error) {
+      if (isBusy(error) && Date.now() < deadline) {
+        await delay(Math.min(10 * attempt, 100) + Math.random() * 10);
+        continue;
+      }
+      throw new SluiceError('STORE_ERROR', `Cannot open the SQLite database ${file}: ${errorMessage(error)}`, {
+        hint: 'Pass a writable data directory with --home DIR or SLUICE_HOME; if the file is damaged, move it away.',
+        cause: error,
+      });
+    }
+  }
+}
+
+function openSqliteFile(home: string, file: string): SqliteDatabase.Database {
   let database: SqliteDatabase.Database | undefined;
   try {
     mkdirSync(home, { recursive: true });
@@ -91,14 +117,16 @@ function connectSqlite(home: string): Connection {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
+    return database;
   } catch (error) {
     database?.close();
-    throw new SluiceError('STORE_ERROR', `Cannot open the SQLite database ${file}: ${errorMessage(error)}`, {
-      hint: 'Pass a writable data directory with --home DIR or SLUICE_HOME; if the file is damaged, move it away.',
-      cause: error,
-    });
+    throw error;
   }
-  return { db: new Kysely<Database>({ dialect: new SharedFileSqliteDialect({ database }) }), traits: sqliteTraits, file };
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 
 // int8 (bigint: timestamps, identity ids, count(*)) comes back from pg as a string by default; every such

@@ -45,11 +45,9 @@ describe.skipIf(!databaseUrl)('three control-plane processes on one PostgreSQL',
 
   it('tells the gateways of the other processes about a routing change through LISTEN/NOTIFY', async () => {
     await deployThroughApi(api(0), app.api, { stage: 'notified', services: ['api'] });
-    const started = Date.now();
     for (const plane of cluster.planes.slice(1)) {
       await eventually(async () => (await fetch(helloOn(plane.gateway, 'notified'))).status === 200, 5000, `the gateway of ${plane.home} to serve the new stage`);
     }
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('runs each scheduled run once although every gateway fires it', async () => {
