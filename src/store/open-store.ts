@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { SluiceError } from '../errors/index.js';
 import { SharedFileSqliteDialect, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { KyselyStore } from './kysely-store.js';
@@ -132,10 +132,12 @@ function isBusy(error: unknown): boolean {
 // int8 (bigint: timestamps, identity ids, count(*)) comes back from pg as a string by default; every such
 // value here stays far below 2^53, so it is parsed as a number for this pool only.
 const INT8_OID = 20;
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+function pgTypes(types: typeof pg.types): { getTypeParser: typeof pg.types.getTypeParser } {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+}
 
 async function connectPostgres(databaseUrl: string, schema: string | undefined): Promise<Connection> {
   const where = describePostgresUrl(databaseUrl);
@@ -145,7 +147,9 @@ async function connectPostgres(databaseUrl: string, schema: string | undefined):
     });
   }
   const settings = { connectionString: databaseUrl, connectionTimeoutMillis: 10_000, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
-  const pool = new pg.Pool({ ...settings, types: pgTypes });
+  // Loaded only for PostgreSQL: the embedded default starts without it.
+  const { default: pgModule } = await import('pg');
+  const pool = new pgModule.Pool({ ...settings, types: pgTypes(pgModule.types) });
   // An idle client whose server connection drops emits 'error' on the pool; without a listener that would
   // crash the process. The pool discards the client and the next query connects again.
   pool.on('error', () => {});

@@ -9,7 +9,7 @@
 // database (test runs, several installations) do not wake each other.
 
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { NotificationChannel } from './lease-types.js';
 import type { StoreContext } from './store-context.js';
 
@@ -66,7 +66,8 @@ export class PgNotificationListener {
 
   #connect(): Promise<void> {
     this.#connecting ??= (async () => {
-      const client = new pg.Client({ ...this.#config, keepAlive: true });
+      const { default: pgModule } = await import('pg');
+      const client = new pgModule.Client({ ...this.#config, keepAlive: true });
       // Without a listener an 'error' (the server restarting) would crash the process.
       client.on('error', () => this.#lost(client));
       client.on('end', () => this.#lost(client));
