@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, statSync } from 'node:fs';
+import { existsSync, openSync, closeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +70,8 @@ export async function startOrAttachGateway(launch: GatewayLaunch): Promise<Gatew
 }
 
 async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
-  const entry = gatewayEntry();
+  const entry = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
+  if (!existsSync(entry)) throw new SluiceError('INTERNAL', `The gateway entry ${entry} is missing; run npm run build.`);
   const token = randomBytes(24).toString('hex');
   const logFd = openSync(join(launch.home, 'gateway.log'), 'a');
   const env: NodeJS.ProcessEnv = {
@@ -102,17 +103,6 @@ async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
   child.disconnect();
   child.unref();
   return gatewayHandle(record);
-}
-
-/**
- * The bundled gateway (scripts/bundle-gateway.mjs, one file: it starts a few hundred ms sooner) when the
- * build made it after the compiled entry, else the compiled entry (a tsc-only build).
- */
-function gatewayEntry(): string {
-  const compiled = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
-  if (!existsSync(compiled)) throw new SluiceError('INTERNAL', `The gateway entry ${compiled} is missing; run npm run build.`);
-  const bundled = fileURLToPath(new URL('../runtime/gateway-process.bundle.js', import.meta.url));
-  return existsSync(bundled) && statSync(bundled).mtimeMs >= statSync(compiled).mtimeMs ? bundled : compiled;
 }
 
 async function readRecord(home: string): Promise<GatewayRecord | undefined> {
