@@ -256,6 +256,29 @@ describe('sluice ci init github', () => {
   });
 });
 
+describe('sluice ci init github in a monorepo', () => {
+  it('writes the workflows at the repository root, running in the app folder', async () => {
+    const repo = await tempDir('sluice-monorepo-');
+    try {
+      const appFolder = join(repo.path, 'apps', APP);
+      for (const [path, text] of Object.entries(FILES)) {
+        await mkdir(join(appFolder, path, '..'), { recursive: true });
+        await writeFile(join(appFolder, path), text);
+      }
+      await git(repo.path, 'init', '--quiet');
+      const written = await runCliJson<{ root: string; appDir: string; files: string[] }>(['ci', 'init', 'github'], { cwd: join(appFolder, 'api'), server: 'http://127.0.0.1:9' });
+      expect(written.appDir).toBe(`apps/${APP}`);
+      expect(written.files).toEqual([`.github/workflows/sluice-${APP}-checks.yml`, `.github/workflows/sluice-${APP}-deploy-staging.yml`, `.github/workflows/sluice-${APP}-promote-prod.yml`]);
+      const deploy = await readFile(join(repo.path, '.github', 'workflows', `sluice-${APP}-deploy-staging.yml`), 'utf8');
+      expect(deploy).toContain(`working-directory: apps/${APP}`);
+      expect(deploy).toContain(`- apps/${APP}/**`);
+      await expect(stat(join(appFolder, '.github'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await repo.remove();
+    }
+  });
+});
+
 describe('bad arguments', () => {
   it('needs an app for a run named by its number, and OWNER/NAME for GitHub', async () => {
     const noApp = await cli(['runs', 'show', '1'], work.path);

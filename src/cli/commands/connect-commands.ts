@@ -2,9 +2,9 @@
 // and pull requests start pipeline runs (a watched git remote, poked by a post-receive hook, or GitHub
 // webhooks), and, for teams that run the pipeline from CI instead, write its GitHub Actions workflows.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SluiceError } from '../../errors/index.js';
@@ -141,26 +141,31 @@ export function registerConnectCommands(program: Command): void {
     .description('Write CI configuration for the app')
     .command('github')
     .description('Write GitHub Actions workflows for the pipeline of sluice.app.yml (checks, a preview per pull request, branch deploys, promotions); works offline')
-    .option('--dir <dir>', 'app folder holding sluice.app.yml, where .github/workflows is written (default: this folder or a parent)')
+    .option('--dir <dir>', 'app folder holding sluice.app.yml (default: this folder or a parent); .github/workflows is written at the root of its git repository')
     .option('--force', 'overwrite workflow files that exist')
     .option('--json', 'print the files written and the repository secrets to add as JSON')
     .action(async (options: { dir?: string; force?: boolean; json?: boolean }) => {
       const root = appRootOrFail(options.dir);
       const [{ parseApp, readManifestSources }, { githubActionsWorkflows }] = await Promise.all([import('../../manifest/index.js'), import('../../pipeline/index.js')]);
       const { app } = parseApp(await readManifestSources(root));
-      const files = githubActionsWorkflows({ app: app.app, checks: app.pipeline?.checks ?? [], previews: app.pipeline?.previews ?? null, branches: app.pipeline?.branches ?? {} });
-      const existing = files.filter((file) => existsSync(join(root, file.path))).map((file) => file.path);
+      // GitHub reads workflows only at the repository's root: an app in a folder of it (a monorepo) gets
+      // workflows there that run in its folder.
+      const repository = await repositoryRoot(root);
+      const appDir = relative(repository, realpathSync(root)).split(sep).join('/');
+      const files = githubActionsWorkflows({ app: app.app, appDir, checks: app.pipeline?.checks ?? [], previews: app.pipeline?.previews ?? null, branches: app.pipeline?.branches ?? {} });
+      const existing = files.filter((file) => existsSync(join(repository, file.path))).map((file) => file.path);
       if (existing.length > 0 && !options.force) {
-        throw new SluiceError('INVALID_ARGUMENT', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${root}.`, {
+        throw new SluiceError('INVALID_ARGUMENT', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${repository}.`, {
           hint: 'Pass --force to overwrite: the workflows are generated, so regenerate them rather than edit them.',
         });
       }
       for (const file of files) {
-        await mkdir(dirname(join(root, file.path)), { recursive: true });
-        await writeFile(join(root, file.path), file.text);
+        await mkdir(dirname(join(repository, file.path)), { recursive: true });
+        await writeFile(join(repository, file.path), file.text);
       }
-      if (options.json) return printJson({ root, files: files.map((f) => f.path), secrets: CI_SECRETS });
-      print(green(`✔ Wrote ${files.length} GitHub Actions workflow${files.length === 1 ? '' : 's'} for app ${bold(app.app)} in ${root}`));
+      if (options.json) return printJson({ root: repository, appDir, files: files.map((f) => f.path), secrets: CI_SECRETS });
+      print(green(`✔ Wrote ${files.length} GitHub Actions workflow${files.length === 1 ? '' : 's'} for app ${bold(app.app)} in ${repository}`));
+      if (appDir) print(dim(`  They run in ${appDir}/, for changes under it.`));
       for (const file of files) print(`  ${file.path}${existing.includes(file.path) ? dim(' (overwritten)') : ''}`);
       if (!app.pipeline) print(yellow('sluice.app.yml has no pipeline: section, so pull requests only get `npm ci`. Add checks, previews and branches, then run this again with --force.'));
       print();
@@ -168,6 +173,19 @@ export function registerConnectCommands(program: Command): void {
       print(table(['secret', 'value'], CI_SECRETS.map((s) => [s.name, s.value])));
       print(dim('The workflows run `npx --no sluice`: add sluice to the project\'s devDependencies.'));
     });
+}
+
+/** The root of the git repository holding `dir`; `dir` itself when it is in none. */
+async function repositoryRoot(dir: string): Promise<string> {
+  const { runGit } = await import('../../pipeline/git/index.js');
+  try {
+    const { stdout } = await runGit(['rev-parse', '--show-toplevel'], { cwd: dir, timeoutMs: 10_000 });
+    const top = stdout.trim();
+    if (top) return realpathSync(top);
+  } catch {
+    // not a git repository (or no git): the workflows go next to sluice.app.yml
+  }
+  return realpathSync(dir);
 }
 
 /** A path (no colon, as the server tells them from URLs) made absolute against this folder, not the server's. */

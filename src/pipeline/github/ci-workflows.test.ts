@@ -9,7 +9,7 @@ import { githubActionsWorkflows, type GithubActionsOptions } from './ci-workflow
 
 type Step = { name?: string; id?: string; if?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string> };
 type Job = { if?: string; needs?: string; 'runs-on': string; steps: Step[] };
-type Workflow = { name: string; on: Record<string, any>; permissions: Record<string, string>; jobs: Record<string, Job> };
+type Workflow = { name: string; on: Record<string, any>; permissions: Record<string, string>; concurrency: { group: string }; defaults?: { run: { 'working-directory': string } }; jobs: Record<string, Job> };
 
 const command = (name: string, run: string, extra: Partial<CommandStep> = {}): CommandStep => ({ name, run, timeoutMs: 120_000, env: {}, secrets: [], ...extra });
 const previews: PreviewSettings = {
@@ -150,6 +150,38 @@ describe('githubActionsWorkflows', () => {
     const files = generate({ previews: null, branches: {} });
     expect([...files.keys()]).toEqual(['.github/workflows/sluice-checks.yml']);
     expect(Object.keys(files.get('.github/workflows/sluice-checks.yml')!.workflow.jobs)).toEqual(['checks']);
+  });
+
+  it('runs an app in a folder of its repository there, for changes under it, with files and comments of its own', () => {
+    const files = generate({ appDir: './services/workshop/' });
+    expect([...files.keys()]).toEqual([
+      '.github/workflows/sluice-workshop-preview.yml',
+      '.github/workflows/sluice-workshop-deploy-staging.yml',
+      '.github/workflows/sluice-workshop-promote-prod.yml',
+    ]);
+    for (const { workflow, text } of files.values()) {
+      expect(workflow.defaults).toEqual({ run: { 'working-directory': 'services/workshop' } });
+      expect(Object.values(workflow.on)[0].paths).toEqual(['services/workshop/**']);
+      expect(workflow.concurrency.group).toMatch(/^sluice-workshop-/);
+      expect(text).toContain('The app is in services/workshop/');
+      for (const setup of steps(workflow).filter((s) => s.uses === 'actions/setup-node@v4')) {
+        expect(setup.with).toMatchObject({ 'cache-dependency-path': 'services/workshop/package-lock.json' });
+      }
+    }
+    const preview = files.get('.github/workflows/sluice-workshop-preview.yml')!.workflow;
+    // The other apps of the repository keep their own preview comment.
+    expect(step(preview.jobs.preview!, /Post the preview link/).with!.script).toContain("const marker = '<!-- sluice:preview:workshop -->';");
+    // At the root nothing changes: no defaults, no path filter, the shared names.
+    const root = generate({ appDir: '.' }).get('.github/workflows/sluice-preview.yml')!.workflow;
+    expect(root.defaults).toBeUndefined();
+    expect(root.on.pull_request.paths).toBeUndefined();
+    expect(step(root.jobs.preview!, /Post the preview link/).with!.script).toContain("const marker = '<!-- sluice:preview -->';");
+  });
+
+  it('refuses an app folder outside the repository or one YAML could misread', () => {
+    for (const appDir of ['../elsewhere', '/abs/path', 'a b', 'x: y', 'apps/${{ github.token }}']) {
+      expect(() => generate({ appDir }), appDir).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
   });
 
   it('groups branches that map to the same stage into one workflow', () => {

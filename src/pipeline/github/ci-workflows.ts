@@ -25,6 +25,13 @@ export interface GithubActionsOptions {
   branches: Record<string, BranchTarget>;
   /** Default 20. */
   nodeVersion?: string;
+  /**
+   * Where the app (sluice.app.yml) sits in the repository, as a POSIX path relative to its root; '' (the
+   * default) for the root itself. A folder (one app of a monorepo) gets workflows named after the app that
+   * run in that folder, only for changes under it, with their own preview comment: apps of one repository
+   * do not overwrite each other's files or comments.
+   */
+  appDir?: string;
 }
 
 export interface WorkflowFile {
@@ -56,6 +63,8 @@ export function githubActionsWorkflows(options: GithubActionsOptions): WorkflowF
 
 interface Context {
   app: string;
+  /** '' at the repository root. */
+  appDir: string;
   checks: CommandStep[];
   previews: PreviewSettings | null;
   nodeVersion: string;
@@ -70,12 +79,34 @@ function context(options: GithubActionsOptions): Context {
   if (!NAME.test(options.app)) throw new SluiceError('INVALID_NAME', `App name "${options.app}" is not a valid name.`);
   return {
     app: options.app,
+    appDir: appFolder(options.appDir ?? ''),
     checks: options.checks ?? [],
     previews: options.previews,
     nodeVersion: options.nodeVersion ?? '20',
     secrets: [urlSecret, tokenSecret],
     sluiceEnv: { SLUICE_URL: `\${{ secrets.${urlSecret} }}`, SLUICE_TOKEN: `\${{ secrets.${tokenSecret} }}` },
   };
+}
+
+/** The app's folder, normalised ('' for the root); refused when it leaves the repository or YAML could misread it. */
+function appFolder(dir: string): string {
+  const parts = dir.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.some((part) => part === '..') || dir.startsWith('/') || !/^[\w./@+-]*$/.test(dir)) {
+    throw new SluiceError('INVALID_ARGUMENT', `"${dir}" is not a folder inside the repository the workflows can run in.`, {
+      hint: 'Keep the app in a folder of the repository whose path uses letters, digits, ., _, -, @, + and /.',
+    });
+  }
+  return parts.join('/');
+}
+
+/** Only changes to the app's folder start a monorepo app's workflows. */
+function pathFilter(ctx: Context): { paths?: string[] } {
+  return ctx.appDir ? { paths: [`${ctx.appDir}/**`] } : {};
+}
+
+/** A name shared by the apps of one repository, told apart by the app's name when it is in a folder. */
+function scoped(ctx: Context, name: string): string {
+  return ctx.appDir ? name.replace(/^sluice-/, `sluice-${ctx.app}-`) : name;
 }
 
 function pullRequestWorkflow(ctx: Context): WorkflowFile {
@@ -97,7 +128,7 @@ function pullRequestWorkflow(ctx: Context): WorkflowFile {
           env: { ...ctx.sluiceEnv, ...stageEnv },
           run: 'npx --no sluice deploy --stage "$STAGE" --json > "$RUNNER_TEMP/sluice-deploy.json"',
         },
-        { name: 'Post the preview link', if: gated, uses: 'actions/github-script@v7', with: { script: commentScript('deployed') } },
+        { name: 'Post the preview link', if: gated, uses: 'actions/github-script@v7', with: { script: commentScript(ctx, 'deployed') } },
         ...(ctx.previews.integration ? [integrationStep(ctx.previews.integration, gated)] : []),
       ]),
     };
@@ -113,15 +144,15 @@ function pullRequestWorkflow(ctx: Context): WorkflowFile {
           env: { ...ctx.sluiceEnv, ...stageEnv },
           run: `npx --no sluice remove --app ${ctx.app} --stage "$STAGE"`,
         },
-        { name: 'Mark the preview comment removed', if: gated, uses: 'actions/github-script@v7', with: { script: commentScript('removed') } },
+        { name: 'Mark the preview comment removed', if: gated, uses: 'actions/github-script@v7', with: { script: commentScript(ctx, 'removed') } },
       ]),
     };
   }
   return workflowFile(ctx, ctx.previews ? 'sluice-preview.yml' : 'sluice-checks.yml', {
     name: ctx.previews ? 'Sluice preview' : 'Sluice checks',
-    on: { pull_request: { types: ['opened', 'synchronize', 'reopened', ...(ctx.previews ? ['closed'] : [])] } },
+    on: { pull_request: { types: ['opened', 'synchronize', 'reopened', ...(ctx.previews ? ['closed'] : [])], ...pathFilter(ctx) } },
     permissions: ctx.previews ? { contents: 'read', 'pull-requests': 'write' } : { contents: 'read' },
-    concurrency: { group: 'sluice-pr-${{ github.event.number }}', 'cancel-in-progress': false },
+    concurrency: { group: scoped(ctx, 'sluice-pr-${{ github.event.number }}'), 'cancel-in-progress': false },
     jobs,
   });
 }
@@ -137,9 +168,9 @@ function branchWorkflow(ctx: Context, stage: string, target: BranchTarget, branc
     : setup(ctx, [...checkSteps(ctx.checks), { name: `Deploy to ${stage}`, env: ctx.sluiceEnv, run: `npx --no sluice deploy --stage ${stage} --wait` }]);
   return workflowFile(ctx, `sluice-${from ? 'promote' : 'deploy'}-${stage}.yml`, {
     name: from ? `Sluice promote ${from} to ${stage}` : `Sluice deploy ${stage}`,
-    on: { push: { branches } },
+    on: { push: { branches, ...pathFilter(ctx) } },
     permissions: { contents: 'read' },
-    concurrency: { group: `sluice-stage-${stage}`, 'cancel-in-progress': false },
+    concurrency: { group: scoped(ctx, `sluice-stage-${stage}`), 'cancel-in-progress': false },
     jobs: { [from ? 'promote' : 'deploy']: job(steps) },
   });
 }
@@ -154,7 +185,12 @@ function setup(ctx: Context, steps: Step[], condition?: string, checkoutWith?: R
   const installs = steps.some((s) => typeof s.run === 'string' && /^npm (ci|install)\b/.test(s.run));
   return [
     { name: 'Check out', ...when, uses: 'actions/checkout@v4', ...(checkoutWith ? { with: checkoutWith } : {}) },
-    { name: 'Set up Node', ...when, uses: 'actions/setup-node@v4', with: { 'node-version': ctx.nodeVersion, cache: 'npm' } },
+    {
+      name: 'Set up Node',
+      ...when,
+      uses: 'actions/setup-node@v4',
+      with: { 'node-version': ctx.nodeVersion, cache: 'npm', ...(ctx.appDir ? { 'cache-dependency-path': `${ctx.appDir}/package-lock.json` } : {}) },
+    },
     ...(installs ? [] : [{ name: 'Install dependencies', ...when, run: 'npm ci' }]),
     ...steps,
   ];
@@ -216,7 +252,7 @@ function shellPattern(glob: string): string {
  * actions/github-script body keeping ONE comment per PR (the same marker as the control plane's comment).
  * It reads the PR number and the deploy result from the event and a file, never from interpolated text.
  */
-function commentScript(mode: 'deployed' | 'removed'): string {
+function commentScript(ctx: Context, mode: 'deployed' | 'removed'): string {
   const rows =
     mode === 'deployed'
       ? [
@@ -226,7 +262,8 @@ function commentScript(mode: 'deployed' | 'removed'): string {
         ]
       : ["const lines = ['### 🗑️ Preview removed', '', 'The preview stage and its URLs are gone with the pull request.'];"]
   return [
-    "const marker = '<!-- sluice:preview -->';",
+    // The app name is a NAME (letters, digits, -): safe inside the quotes.
+    `const marker = '<!-- sluice:preview${ctx.appDir ? `:${ctx.app}` : ''} -->';`,
     'const sha = context.payload.pull_request.head.sha.slice(0, 7);',
     ...rows,
     "const run = context.serverUrl + '/' + context.repo.owner + '/' + context.repo.repo + '/actions/runs/' + context.runId;",
@@ -247,6 +284,8 @@ function workflowFile(ctx: Context, name: string, workflow: Record<string, unkno
     `Needs the repository secrets ${ctx.secrets[0]} (control plane URL) and ${ctx.secrets[1]} (a deployer token),`,
     'and sluice as a devDependency of the project (npx --no never downloads it).',
   ];
-  const text = `${header.map((line) => `# ${line}`).join('\n')}\n${stringify(workflow, { lineWidth: 0 })}`;
-  return { path: `.github/workflows/${name}`, text };
+  if (ctx.appDir) header.push(`The app is in ${ctx.appDir}/: its steps run there, and only changes under it start them.`);
+  const body = ctx.appDir ? { ...workflow, defaults: { run: { 'working-directory': ctx.appDir } } } : workflow;
+  const text = `${header.map((line) => `# ${line}`).join('\n')}\n${stringify(body, { lineWidth: 0 })}`;
+  return { path: `.github/workflows/${scoped(ctx, name)}`, text };
 }
