@@ -2,7 +2,7 @@
 // with the preview's links, updated in place. Reporting is best effort: a forge that is down never fails a run.
 
 import type { PipelineRunRecord } from '../store/index.js';
-import { previewCommentBody } from './github/index.js';
+import { previewCommentBody, previewCommentMarker } from './github/index.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { PipelineContext } from './pipeline-context.js';
 import type { RunState } from './types.js';
@@ -44,7 +44,8 @@ async function report(ctx: PipelineContext, run: PipelineRunRecord): Promise<voi
       repo: repo.githubRepo,
       sha: run.sha,
       state: STATE_OF[run.status],
-      context: `sluice/${run.kind === 'preview' ? 'preview' : run.stage ?? run.kind}`,
+      // Per app: apps connected to the same repository keep a status line each.
+      context: `sluice/${run.app}/${run.kind === 'preview' ? 'preview' : run.stage ?? run.kind}`,
       description: describe(run, state),
       targetUrl: runUrl(ctx, run),
     });
@@ -55,6 +56,7 @@ async function report(ctx: PipelineContext, run: PipelineRunRecord): Promise<voi
         repo: repo.githubRepo,
         pr: run.pr,
         commentId: preview.commentId,
+        marker: previewCommentMarker(run.app),
         body: previewCommentBody({
           app: run.app,
           branch: run.branch ?? run.stage,

@@ -23,7 +23,7 @@ const GITHUB_REPO = 'octo/shop';
 const BOT = 'sluice-bot';
 const CONTROL_TOKEN = `sluice-test-${randomBytes(16).toString('hex')}`;
 const CHECK_SECRET = `dev-check-secret-${randomBytes(6).toString('hex')}`;
-const MARKER = '<!-- sluice:preview -->';
+const MARKER = '<!-- sluice:preview:shop -->';
 
 let recorder: GithubApiRecorder;
 let plane: RunningControlPlane;
@@ -175,7 +175,7 @@ describe('a pull request from a branch of the repository', () => {
     expect(statuses[0]!.state).toBe('pending');
     expect(new Set(statuses.map((s) => s.state))).toEqual(new Set(['pending', 'success']));
     for (const status of statuses) {
-      expect(status.context).toBe('sluice/preview');
+      expect(status.context).toBe('sluice/shop/preview');
       expect(status.target_url).toBe(linkTo(first));
       expect(status.target_url).toContain(first.id);
     }
@@ -310,7 +310,7 @@ describe('a pull request from a fork', () => {
     expect(logs).not.toContain(CONTROL_TOKEN);
     const { stages } = await client.api<{ stages: Array<{ name: string }> }>('/api/stages?app=shop');
     expect(stages.map((s) => s.name).sort()).toEqual(['feature-pay', 'staging']);
-    expect((await finalStatuses(forkSha)).map((s) => s.context)).toContain('sluice/checks');
+    expect((await finalStatuses(forkSha)).map((s) => s.context)).toContain('sluice/shop/checks');
   });
 
   it('is previewed on pr-<number> once labeled, its checks still without secrets; another label starts nothing', async () => {

@@ -1,7 +1,7 @@
 // An in-memory GitHost for tests of the pipeline: records every call and keeps the comments the way GitHub
 // would (one preview comment per PR, updated in place), so a test asserts on what a PR ends up showing.
 
-import { PREVIEW_COMMENT_MARKER, truncateDescription, type CommitStatus, type GitHost, type PullRequestComment } from './github-reporter.js';
+import { hasMarker, PREVIEW_COMMENT_MARKER, truncateDescription, withMarker, type CommitStatus, type GitHost, type PullRequestComment } from './github-reporter.js';
 
 export type GitHostCall = ({ kind: 'status' } & CommitStatus) | ({ kind: 'comment' } & PullRequestComment);
 
@@ -35,9 +35,10 @@ export class FakeGitHost implements GitHost {
   async upsertPullRequestComment(comment: PullRequestComment): Promise<number> {
     this.calls.push({ kind: 'comment', ...comment });
     if (this.failure) throw this.failure;
-    const body = comment.body.includes(PREVIEW_COMMENT_MARKER) ? comment.body : `${PREVIEW_COMMENT_MARKER}\n${comment.body}`;
+    const marker = comment.marker ?? PREVIEW_COMMENT_MARKER;
+    const body = withMarker(comment.body, marker);
     const known = comment.commentId != null ? this.comments.get(comment.commentId) : undefined;
-    const existing = known ?? this.commentsOn(comment.repo, comment.pr).find((c) => c.body.includes(PREVIEW_COMMENT_MARKER));
+    const existing = known ?? this.commentsOn(comment.repo, comment.pr).find((c) => hasMarker(c.body, marker));
     if (existing) {
       existing.body = body;
       existing.writes += 1;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../errors/index.js';
 import { FakeGitHost } from './fake-git-host.js';
-import { createGithubHost, PREVIEW_COMMENT_MARKER, type GitHost } from './github-reporter.js';
+import { createGithubHost, PREVIEW_COMMENT_MARKER, previewCommentMarker, type GitHost } from './github-reporter.js';
 import { previewCommentBody } from './preview-comment.js';
 
 interface Recorded {
@@ -187,6 +187,18 @@ describe('createGithubHost against a GitHub-like API', () => {
     expect(api.requests[1]!.path).toContain('page=2');
     expect(api.commentsOn(2)).toHaveLength(121);
     expect(api.comments.get(ours)!.body).toContain('Preview ready');
+  });
+
+  it('keeps one comment per app when two apps preview the same pull request', async () => {
+    await startApi();
+    const host = createGithubHost({ token: TOKEN, baseUrl: api.url });
+    const shop = await host.upsertPullRequestComment({ repo: 'o/n', pr: 4, marker: previewCommentMarker('shop'), body: 'shop preview' });
+    const blog = await host.upsertPullRequestComment({ repo: 'o/n', pr: 4, marker: previewCommentMarker('blog'), body: 'blog preview' });
+    expect(blog).not.toBe(shop);
+    // After a restart that lost both ids, each app finds its own comment again.
+    expect(await host.upsertPullRequestComment({ repo: 'o/n', pr: 4, marker: previewCommentMarker('blog'), body: 'blog again' })).toBe(blog);
+    expect(await host.upsertPullRequestComment({ repo: 'o/n', pr: 4, marker: previewCommentMarker('shop'), body: 'shop again' })).toBe(shop);
+    expect(api.commentsOn(4).map((c) => c.body)).toEqual(['<!-- sluice:preview:shop -->\nshop again', '<!-- sluice:preview:blog -->\nblog again']);
   });
 
   it('adds the marker to a body without one, so it is found again', async () => {

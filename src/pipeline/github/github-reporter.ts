@@ -10,6 +10,24 @@ import { SLUICE_VERSION } from '../../version.js';
 /** Hidden in every preview comment so it is found again after a restart that lost its id. */
 export const PREVIEW_COMMENT_MARKER = '<!-- sluice:preview -->';
 
+/**
+ * The marker of one app's preview comment: apps connected to the same repository keep a comment each.
+ * App names are lowercase letters, digits and hyphens, so nothing can end the HTML comment early.
+ */
+export function previewCommentMarker(app: string): string {
+  return `<!-- sluice:preview:${app} -->`;
+}
+
+/** Whether a comment's body carries the marker (on a line of its own: one marker is not part of another). */
+export function hasMarker(body: string | null | undefined, marker: string): boolean {
+  return (body ?? '').split('\n').some((line) => line.trim() === marker || line.startsWith(`${marker} `));
+}
+
+/** The body, with the marker first when it does not carry it. */
+export function withMarker(body: string, marker: string): string {
+  return hasMarker(body, marker) ? body : `${marker}\n${body}`;
+}
+
 /** GitHub rejects longer status descriptions. */
 export const STATUS_DESCRIPTION_MAX = 140;
 
@@ -33,6 +51,8 @@ export interface PullRequestComment {
   pr: number;
   /** Markdown; the marker is added when missing. */
   body: string;
+  /** What tells this comment from the others on the PR (previewCommentMarker(app)); default PREVIEW_COMMENT_MARKER. */
+  marker?: string;
   /** The id a previous upsert returned, if the caller kept it. */
   commentId?: number | null;
 }
@@ -90,12 +110,12 @@ export function createGithubHost(options: GithubHostOptions): GitHost {
     }
   }
 
-  async function findPreviewComment(owner: string, repo: string, pr: number): Promise<number | null> {
+  async function findPreviewComment(owner: string, repo: string, pr: number, marker: string): Promise<number | null> {
     return call(`Listing the comments of ${owner}/${repo}#${pr}`, async () => {
       const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: pr, per_page: 100 });
       for await (const page of pages) {
         const ours = page.data.find(
-          (c) => c.body?.includes(PREVIEW_COMMENT_MARKER) && (!options.commentAuthor || c.user?.login === options.commentAuthor),
+          (c) => hasMarker(c.body, marker) && (!options.commentAuthor || c.user?.login === options.commentAuthor),
         );
         if (ours) return ours.id;
       }
@@ -121,9 +141,10 @@ export function createGithubHost(options: GithubHostOptions): GitHost {
 
     async upsertPullRequestComment(comment) {
       const { owner, repo } = splitRepo(comment.repo);
-      const body = comment.body.includes(PREVIEW_COMMENT_MARKER) ? comment.body : `${PREVIEW_COMMENT_MARKER}\n${comment.body}`;
+      const marker = comment.marker ?? PREVIEW_COMMENT_MARKER;
+      const body = withMarker(comment.body, marker);
       if (comment.commentId != null && (await updateComment(owner, repo, comment.commentId, body))) return comment.commentId;
-      const existing = await findPreviewComment(owner, repo, comment.pr);
+      const existing = await findPreviewComment(owner, repo, comment.pr, marker);
       if (existing !== null && (await updateComment(owner, repo, existing, body))) return existing;
       const created = await call(`Commenting on ${comment.repo}#${comment.pr}`, () =>
         octokit.rest.issues.createComment({ owner, repo, issue_number: comment.pr, body }),

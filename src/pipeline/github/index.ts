@@ -4,7 +4,7 @@
 export { verifyGithubSignature, assertGithubSignature, signGithubPayload } from './webhook-signature.js';
 export { parseGithubDelivery, readLimitedBody, WEBHOOK_BODY_LIMIT_BYTES } from './webhook-events.js';
 export type { GithubDelivery } from './webhook-events.js';
-export { createGithubHost, truncateDescription, PREVIEW_COMMENT_MARKER, STATUS_DESCRIPTION_MAX } from './github-reporter.js';
+export { createGithubHost, truncateDescription, PREVIEW_COMMENT_MARKER, previewCommentMarker, STATUS_DESCRIPTION_MAX } from './github-reporter.js';
 export type { GitHost, GithubHostOptions, CommitState, CommitStatus, PullRequestComment } from './github-reporter.js';
 export { FakeGitHost } from './fake-git-host.js';
 export type { FakeComment, GitHostCall } from './fake-git-host.js';

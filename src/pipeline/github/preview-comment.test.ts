@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PREVIEW_COMMENT_MARKER } from './github-reporter.js';
+import { previewCommentMarker } from './github-reporter.js';
 import { previewCommentBody, type PreviewCommentInput } from './preview-comment.js';
 
 const input: PreviewCommentInput = {
@@ -16,7 +16,8 @@ const input: PreviewCommentInput = {
 describe('previewCommentBody', () => {
   it('starts with the marker and lists each service with its URL and the commit’s immutable URL', () => {
     const text = previewCommentBody(input);
-    expect(text.startsWith(`${PREVIEW_COMMENT_MARKER}\n`)).toBe(true);
+    expect(text.startsWith('<!-- sluice:preview:workshop -->\n')).toBe(true);
+    expect(previewCommentMarker('workshop')).toBe('<!-- sluice:preview:workshop -->');
     expect(text).toContain('### ✅ Preview ready: `workshop` stage `pr-2`');
     expect(text).toContain('Branch `feature/x` at commit `ec26c3e`.');
     expect(text).toContain('| service | URL | commit ec26c3e (immutable) |');

@@ -2,7 +2,7 @@
 // URLs and the commit's immutable URLs, and a link to the pipeline run. The branch name is untrusted text
 // and goes into a code span, never into Markdown or HTML; URLs are only rendered when they are http(s).
 
-import { PREVIEW_COMMENT_MARKER } from './github-reporter.js';
+import { previewCommentMarker } from './github-reporter.js';
 
 /** A pipeline run's status, plus `removed` once the preview stage is destroyed. */
 export type PreviewCommentStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'canceled' | 'rejected' | 'removed';
@@ -35,7 +35,7 @@ const HEADLINES: Record<PreviewCommentStatus, string> = {
 export function previewCommentBody(input: PreviewCommentInput): string {
   const short = input.sha.slice(0, 7);
   const lines = [
-    PREVIEW_COMMENT_MARKER,
+    previewCommentMarker(input.app),
     `### ${HEADLINES[input.status]}: ${codeSpan(input.app)} stage ${codeSpan(input.stage)}`,
     '',
     `Branch ${codeSpan(input.branch)} at commit ${codeSpan(short)}.`,
