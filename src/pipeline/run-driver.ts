@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors/index.js';
 import { DEFAULT_LEASE_MS, LeaseLoop, recordEvent, type LeasedWorkStore } from '../engine/index.js';
-import { FINISHED_RUN_STATUSES, type LeaseRef, type NewRun, type PipelineRunRecord, type RunClaim, type RunStatus, type Store } from '../store/index.js';
+import { isFinishedRunStatus, type LeaseRef, type NewRun, type PipelineRunRecord, type RunClaim, type RunStatus, type Store } from '../store/index.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { RunLogWriter } from './run-log-writer.js';
 import { reportRun } from './run-reporting.js';
@@ -28,7 +28,6 @@ export interface RunDriverOptions {
   leaseMs?: number;
 }
 
-const finished = (status: RunStatus) => FINISHED_RUN_STATUSES.includes(status);
 
 export class RunDriver {
   readonly steps: RunSteps;
@@ -104,7 +103,7 @@ export class RunDriver {
     const { store } = this.ctx.engine;
     const run = await store.getRun(id);
     if (!run) throw new SluiceError('NOT_FOUND', `No pipeline run ${id}.`, { hint: 'sluice runs lists the runs.' });
-    if (finished(run.status)) {
+    if (isFinishedRunStatus(run.status)) {
       throw new SluiceError('CONFLICT', `Run #${run.number} already ${run.status}.`, { hint: 'Only runs that have not finished can be canceled, approved or rejected.' });
     }
     if ((command.type === 'approve' || command.type === 'reject') && run.status !== 'awaiting_approval') {
@@ -157,7 +156,7 @@ export class RunDriver {
         if (!lease || this.#stopped) return;
         let run = await store.getRun(id);
         if (!run) return;
-        if (finished(run.status)) {
+        if (isFinishedRunStatus(run.status)) {
           this.#leases.drop(id);
           return;
         }
@@ -167,7 +166,7 @@ export class RunDriver {
         const applied = await this.#applyInbox(run, lease, log);
         if (!applied) return;
         run = applied;
-        if (finished(run.status)) return;
+        if (isFinishedRunStatus(run.status)) return;
         if (abort.signal.aborted) return;
         let state = run.state as unknown as RunState;
 
@@ -245,7 +244,7 @@ export class RunDriver {
       let state = current.state as unknown as RunState;
       let status: RunStatus = current.status;
       let reason: string | null = current.reason;
-      if (!finished(status)) {
+      if (!isFinishedRunStatus(status)) {
         if (command.type === 'cancel') {
           state = closeSteps(state, 'canceled', now);
           status = 'canceled';
@@ -260,7 +259,7 @@ export class RunDriver {
         }
       }
       const saved = await store.transaction(async (tx) => {
-        const result = await tx.saveRun(current.id, current.revision, { status, state: state as unknown as Record<string, unknown>, wakeAt: finished(status) ? null : current.wakeAt, reason }, now, lease);
+        const result = await tx.saveRun(current.id, current.revision, { status, state: state as unknown as Record<string, unknown>, wakeAt: isFinishedRunStatus(status) ? null : current.wakeAt, reason }, now, lease);
         if (result) await tx.consumeInboxEntry(entry.id);
         return result;
       });
@@ -274,7 +273,7 @@ export class RunDriver {
       }
       current = saved;
       this.ctx.signals.emit('run', saved.id);
-      if (finished(saved.status)) {
+      if (isFinishedRunStatus(saved.status)) {
         this.#leases.drop(saved.id, lease.token);
         void this.steps.cleanup(saved);
         void reportRun(this.ctx, saved);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { promoteStage, type EngineContext, type RolloutDriver } from '../engine/index.js';
 import { SluiceError } from '../errors/index.js';
 import { readLimitedBody, type Pipeline } from '../pipeline/index.js';
-import type { PipelineRunRecord, RunStatus } from '../store/index.js';
+import { isFinishedRunStatus, type PipelineRunRecord, type RunStatus } from '../store/index.js';
 import { actorOf } from './caller-identity.js';
 import { errorResponse } from './error-response.js';
 import { parseBody } from './request-body.js';
@@ -84,7 +84,7 @@ export function registerPipelineRoutes(api: Hono, pipeline: Pipeline, engine: En
     const after = Number(c.req.query('after') ?? 0) || 0;
     const wait = Math.min(Number(c.req.query('wait') ?? 0) || 0, MAX_LOG_WAIT_MS);
     let lines = await pipeline.logs(run.id, after);
-    if (lines.length === 0 && wait > 0 && !isFinished(run)) {
+    if (lines.length === 0 && wait > 0 && !isFinishedRunStatus(run.status)) {
       await pipeline.signals.waitForChange(run.id, wait, c.req.raw.signal);
       lines = await pipeline.logs(run.id, after);
     }
@@ -116,9 +116,3 @@ function publicRepository<T extends { webhookSecret: string | null }>(repo: T): 
 function runSummary(run: PipelineRunRecord) {
   return { id: run.id, number: run.number, app: run.app, kind: run.kind, branch: run.branch, sha: run.sha, stage: run.stage, status: run.status };
 }
-
-function isFinished(run: PipelineRunRecord): boolean {
-  return ['succeeded', 'failed', 'canceled', 'rejected'].includes(run.status);
-}
-
-

@@ -54,7 +54,8 @@ export const postgresTraits: DialectTraits = {
   isUniqueViolation: (error) => errorCode(error) === '23505',
 };
 
-function errorCode(error: unknown): unknown {
+/** The `code` of a driver error (better-sqlite3's SQLITE_…, pg's SQLSTATE); undefined for anything else. */
+export function errorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
 

@@ -12,6 +12,7 @@
 // Times come from the caller's clock (tests use a fake one); hosts sharing a database keep clocks in sync.
 
 import type { Kysely } from 'kysely';
+import type { Lease, RenewedLease } from './lease-types.js';
 import { type StoreContext, inTransaction } from './store-context.js';
 import { notify } from './pg-notifications.js';
 
@@ -37,6 +38,28 @@ export interface ClaimedRow {
   row: LeaseColumns;
   previousHolder: string | null;
   previousExpiresAt: number | null;
+}
+
+/** The lease a row records, to spread into its record: `{ lease }` while one is held, `{}` otherwise. */
+export function leaseOf(row: Pick<LeaseColumns, 'lease_holder' | 'lease_token' | 'lease_expires_at'>): { lease?: Lease } {
+  return row.lease_holder !== null && row.lease_expires_at !== null ? { lease: { holder: row.lease_holder, token: row.lease_token, expiresAt: row.lease_expires_at } } : {};
+}
+
+/**
+ * The records of claimed rows, each read after the claim committed: no other process can have saved since
+ * (the lease fences it). A row whose record holds no lease any more is left out.
+ */
+export async function claimedRecords<R extends { lease?: Lease }>(
+  claimed: ClaimedRow[],
+  read: (id: string) => Promise<R | undefined>,
+): Promise<Array<{ record: R; lease: Lease; previousHolder: string | null; previousExpiresAt: number | null }>> {
+  const records = [];
+  for (const { row, previousHolder, previousExpiresAt } of claimed) {
+    const record = await read(row.id);
+    if (!record?.lease) continue;
+    records.push({ record, lease: record.lease, previousHolder, previousExpiresAt });
+  }
+  return records;
 }
 
 export interface ClaimOptions {
@@ -114,6 +137,13 @@ export async function renew(ctx: StoreContext, table: LeasedTable, leases: Array
     for (const row of rows) renewed.push({ id: row.id, token: row.lease_token, expiresAt: row.lease_expires_at ?? options.now + options.ttlMs, wakeAt: row.wake_at });
   }
   return renewed;
+}
+
+/** renew, saying for each lease still held whether events wait in its inbox. */
+export async function renewWithInbox(ctx: StoreContext, table: LeasedTable, held: Array<{ id: string; token: number }>, options: ClaimOptions): Promise<RenewedLease[]> {
+  const renewed = await renew(ctx, table, held, options);
+  const waiting = await withInbox(ctx, table, renewed.map((r) => r.id));
+  return renewed.map((r) => ({ id: r.id, lease: { holder: options.holder, token: r.token, expiresAt: r.expiresAt }, wakeAt: r.wakeAt, inbox: waiting.has(r.id) }));
 }
 
 /** Hands the work back, due at once; false when the lease was no longer this one. Tells the other processes. */

@@ -1,5 +1,5 @@
-// The store port's part for several control-plane processes: claim work with a lease (rollouts now,
-// pipeline runs later), fence the writes of a holder that lost its lease, forward events to the holder
+// The store port's part for several control-plane processes: claim work with a lease (rollouts and
+// pipeline runs), fence the writes of a holder that lost its lease, forward events to the holder
 // through an inbox, claim scheduled runs, and hear about changes (PostgreSQL LISTEN/NOTIFY).
 // How it works: lease-queries.ts. Store (types.ts) extends WorkLeases.
 

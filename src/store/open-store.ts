@@ -9,7 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { SluiceError } from '../errors/index.js';
-import { SharedFileSqliteDialect, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
+import { SharedFileSqliteDialect, errorCode, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';
 import { KyselyStore } from './kysely-store.js';
 import { PgNotificationListener } from './pg-notifications.js';
 import { storeMigrations } from './migrations/index.js';
@@ -125,7 +125,7 @@ function openSqliteFile(home: string, file: string): SqliteDatabase.Database {
 }
 
 function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 

@@ -40,6 +40,10 @@ export type RunStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded'
 
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected'];
 
+export function isFinishedRunStatus(status: RunStatus): boolean {
+  return FINISHED_RUN_STATUSES.includes(status);
+}
+
 /**
  * preview: checks, deploy to a preview stage, integration. branch: checks, deploy (or promote) to the stage
  * the branch maps to, approval first when its profile requires it. destroy: remove a preview.

@@ -19,20 +19,11 @@ export async function claimRollout(ctx: StoreContext, id: string, holder: string
 }
 
 async function withRecords(ctx: StoreContext, claimed: leases.ClaimedRow[]): Promise<RolloutClaim[]> {
-  const claims: RolloutClaim[] = [];
-  for (const { row, previousHolder, previousExpiresAt } of claimed) {
-    // Read after the claim committed: no other process can have saved since (the lease fences it).
-    const rollout = await getRollout(ctx, row.id);
-    if (!rollout?.lease) continue;
-    claims.push({ rollout, lease: rollout.lease, previousHolder, previousExpiresAt });
-  }
-  return claims;
+  return (await leases.claimedRecords(claimed, (id) => getRollout(ctx, id))).map(({ record, ...claim }) => ({ rollout: record, ...claim }));
 }
 
-export async function renewRolloutLeases(ctx: StoreContext, holder: string, held: Array<{ id: string; token: number }>, now: number, ttlMs: number): Promise<RenewedLease[]> {
-  const renewed = await leases.renew(ctx, TABLE, held, { holder, now, ttlMs });
-  const waiting = await leases.withInbox(ctx, TABLE, renewed.map((r) => r.id));
-  return renewed.map((r) => ({ id: r.id, lease: { holder, token: r.token, expiresAt: r.expiresAt }, wakeAt: r.wakeAt, inbox: waiting.has(r.id) }));
+export function renewRolloutLeases(ctx: StoreContext, holder: string, held: Array<{ id: string; token: number }>, now: number, ttlMs: number): Promise<RenewedLease[]> {
+  return leases.renewWithInbox(ctx, TABLE, held, { holder, now, ttlMs });
 }
 
 export function releaseRolloutLease(ctx: StoreContext, id: string, lease: LeaseRef, now: number): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { Selectable } from 'kysely';
 import { SluiceError } from '../errors/index.js';
 import type { LeaseRef, RolloutRecord, RolloutStatus } from './types.js';
 import type { RolloutsTable } from './schema.js';
+import { leaseOf } from './lease-queries.js';
 import { type StoreContext, affected } from './store-context.js';
 
 export type NewRollout = Omit<RolloutRecord, 'revision' | 'createdAt' | 'updatedAt' | 'lease'>;
@@ -19,9 +20,6 @@ export type RolloutUpdate = { status: RolloutStatus; state: Record<string, unkno
 const MAX_CREATE_ATTEMPTS = 3;
 
 export function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
-  const lease = row.lease_holder !== null && row.lease_expires_at !== null
-    ? { lease: { holder: row.lease_holder, token: row.lease_token, expiresAt: row.lease_expires_at } }
-    : {};
   return {
     id: row.id,
     app: row.app,
@@ -34,7 +32,7 @@ export function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
     revision: row.revision,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    ...lease,
+    ...leaseOf(row),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { SluiceError } from '../errors/index.js';
 import * as leases from './lease-queries.js';
-import { FINISHED_RUN_STATUSES } from './pipeline-types.js';
+import { isFinishedRunStatus } from './pipeline-types.js';
 import type { NewRun, PipelineRunRecord, RunClaim, RunKind, RunLogLine, RunQuery, RunStatus, RunUpdate } from './pipeline-types.js';
 import type { PipelineRunsTable } from './schema.js';
 import { type StoreContext, affected, chunks, inTransaction } from './store-context.js';
@@ -22,12 +22,7 @@ const MAX_NUMBERING_ATTEMPTS = 50;
 /** Key space of the advisory locks that order log appends per run (PostgreSQL); any constant of our own. */
 const RUN_LOG_LOCK = 7_356_105;
 
-const isFinished = (status: RunStatus) => FINISHED_RUN_STATUSES.includes(status);
-
 function toRun(row: Selectable<PipelineRunsTable>): PipelineRunRecord {
-  const lease = row.lease_holder !== null && row.lease_expires_at !== null
-    ? { lease: { holder: row.lease_holder, token: row.lease_token, expiresAt: row.lease_expires_at } }
-    : {};
   return {
     id: row.id,
     number: row.number,
@@ -48,7 +43,7 @@ function toRun(row: Selectable<PipelineRunsTable>): PipelineRunRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
-    ...lease,
+    ...leases.leaseOf(row),
   };
 }
 
@@ -64,7 +59,7 @@ export async function createRun(ctx: StoreContext, run: NewRun, now: number): Pr
     for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
       const last = await tx.db.selectFrom(TABLE).select((eb) => eb.fn.max('number').as('number')).where('app', '=', run.app).executeTakeFirst();
       const status = run.status ?? 'queued';
-      const finished = isFinished(status);
+      const finished = isFinishedRunStatus(status);
       const row: Selectable<PipelineRunsTable> = {
         id: run.id,
         number: (last?.number ?? 0) + 1,
@@ -138,7 +133,7 @@ export async function countRuns(ctx: StoreContext, query: RunQuery): Promise<num
  * (kept from the first finish when a finished run is saved again). `reason` is left as stored when not given.
  */
 export async function saveRun(ctx: StoreContext, id: string, expectedRevision: number, update: RunUpdate, now: number, lease?: LeaseRef): Promise<PipelineRunRecord | undefined> {
-  const finished = isFinished(update.status);
+  const finished = isFinishedRunStatus(update.status);
   let query = ctx.db.updateTable(TABLE)
     .set((eb) => ({
       status: finished ? 'done' : 'active',
@@ -172,20 +167,11 @@ export async function claimRun(ctx: StoreContext, id: string, holder: string, no
 }
 
 async function withRecords(ctx: StoreContext, claimed: leases.ClaimedRow[]): Promise<RunClaim[]> {
-  const claims: RunClaim[] = [];
-  for (const { row, previousHolder, previousExpiresAt } of claimed) {
-    // Read after the claim committed: no other process can have saved since (the lease fences it).
-    const run = await getRun(ctx, row.id);
-    if (!run?.lease) continue;
-    claims.push({ run, lease: run.lease, previousHolder, previousExpiresAt });
-  }
-  return claims;
+  return (await leases.claimedRecords(claimed, (id) => getRun(ctx, id))).map(({ record, ...claim }) => ({ run: record, ...claim }));
 }
 
-export async function renewRunLeases(ctx: StoreContext, holder: string, held: Array<{ id: string; token: number }>, now: number, ttlMs: number): Promise<RenewedLease[]> {
-  const renewed = await leases.renew(ctx, TABLE, held, { holder, now, ttlMs });
-  const waiting = await leases.withInbox(ctx, TABLE, renewed.map((r) => r.id));
-  return renewed.map((r) => ({ id: r.id, lease: { holder, token: r.token, expiresAt: r.expiresAt }, wakeAt: r.wakeAt, inbox: waiting.has(r.id) }));
+export function renewRunLeases(ctx: StoreContext, holder: string, held: Array<{ id: string; token: number }>, now: number, ttlMs: number): Promise<RenewedLease[]> {
+  return leases.renewWithInbox(ctx, TABLE, held, { holder, now, ttlMs });
 }
 
 export function releaseRunLease(ctx: StoreContext, id: string, lease: LeaseRef, now: number): Promise<boolean> {

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ControlPlane } from '../../composition/index.js';
 import type { PipelineRunRecord } from '../../store/index.js';
+import { FINISHED_RUN_STATUSES } from '../../store/pipeline-types.js';
 import { bold, cyan, dim, green, print, red } from '../output.js';
 
 const run = promisify(execFile);
 const IDENTITY = { GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.com', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.com' };
-const FINISHED = ['succeeded', 'failed', 'canceled', 'rejected'];
 const RUN_TIMEOUT_MS = 120_000;
 
 export async function pipelineDemo(plane: ControlPlane, example: string, firstStep: number): Promise<void> {
@@ -73,7 +73,7 @@ export async function pipelineDemo(plane: ControlPlane, example: string, firstSt
     t = performance.now();
     await git('push', '--quiet', 'origin', 'prod');
     await notify();
-    const waiting = await waitForRun(plane, (r) => r.branch === 'prod', ['awaiting_approval', ...FINISHED]);
+    const waiting = await waitForRun(plane, (r) => r.branch === 'prod', ['awaiting_approval', ...FINISHED_RUN_STATUSES]);
     print(`${step(n++)} Pushed prod: run #${waiting.number} ${status(waiting)} ${dim('(profile prod has approval: required)')}`);
     expectStatus(waiting, 'awaiting_approval');
     await plane.pipeline.decide(waiting.id, 'approve', 'bob', 'looks good on staging');
@@ -98,7 +98,7 @@ export async function pipelineDemo(plane: ControlPlane, example: string, firstSt
 }
 
 /** Waits for the newest run matching `match` to reach one of `statuses`, woken by the pipeline's signals. */
-async function waitForRun(plane: ControlPlane, match: (run: PipelineRunRecord) => boolean, statuses: string[] = FINISHED): Promise<PipelineRunRecord> {
+async function waitForRun(plane: ControlPlane, match: (run: PipelineRunRecord) => boolean, statuses: readonly string[] = FINISHED_RUN_STATUSES): Promise<PipelineRunRecord> {
   const deadline = Date.now() + RUN_TIMEOUT_MS;
   for (;;) {
     const found = (await plane.store.listRuns({ app: 'workshop', limit: 20 })).find(match);

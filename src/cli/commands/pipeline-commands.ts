@@ -7,6 +7,8 @@ import type { DeployResult } from '../../engine/index.js';
 import { SluiceError } from '../../errors/index.js';
 import type { RunState, RunStep } from '../../pipeline/index.js';
 import type { PipelineRunRecord, ReleaseRecord, RunLogLine, RunStatus } from '../../store/index.js';
+// The value alone, from its dependency-free module: the CLI does not load the store.
+import { isFinishedRunStatus } from '../../store/pipeline-types.js';
 import { ApiClient } from '../api-client.js';
 import { appName, collect, findAppRoot } from '../app-context.js';
 import { ago, bold, cyan, dim, green, print, printJson, progressLine, red, table, yellow } from '../output.js';
@@ -14,7 +16,6 @@ import { printDeployResult } from './deploy.js';
 
 /** How long one log request of `--follow` waits for news (the server caps it at 25 s). */
 const FOLLOW_WAIT_MS = 20_000;
-const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected'];
 const RUN_ARGUMENT = 'APP#N, N (the app from --app or the sluice.app.yml here), or a run id';
 const APP_OPTION = 'app name (default: the app of sluice.app.yml here)';
 const FOLLOW_HELP = `
@@ -157,7 +158,7 @@ function positiveNumber(text: string, option: string): number {
 
 const runPath = (ref: string) => `/api/runs/${encodeURIComponent(ref)}`;
 const runName = (run: Pick<PipelineRunRecord, 'app' | 'number'>) => `${run.app}#${run.number}`;
-const isFinished = (run: PipelineRunRecord) => FINISHED.includes(run.status);
+const isFinished = (run: PipelineRunRecord) => isFinishedRunStatus(run.status);
 
 /** The pipeline's own duration format (`1.2s`, `3m 4s`), loaded on use so `sluice` starts without the pipeline. */
 async function spanFormatter(): Promise<Span> {

@@ -10,6 +10,7 @@
 import { stringify } from 'yaml';
 import { SluiceError } from '../../errors/index.js';
 import type { BranchTarget, CommandStep, PreviewSettings } from '../types.js';
+import { PREVIEW_COMMENT_MARKER, previewCommentMarker } from './comment-marker.js';
 
 export interface GithubActionsOptions {
   app: string;
@@ -263,7 +264,7 @@ function commentScript(ctx: Context, mode: 'deployed' | 'removed'): string {
       : ["const lines = ['### 🗑️ Preview removed', '', 'The preview stage and its URLs are gone with the pull request.'];"]
   return [
     // The app name is a NAME (letters, digits, -): safe inside the quotes.
-    `const marker = '<!-- sluice:preview${ctx.appDir ? `:${ctx.app}` : ''} -->';`,
+    `const marker = '${ctx.appDir ? previewCommentMarker(ctx.app) : PREVIEW_COMMENT_MARKER}';`,
     'const sha = context.payload.pull_request.head.sha.slice(0, 7);',
     ...rows,
     "const run = context.serverUrl + '/' + context.repo.owner + '/' + context.repo.repo + '/actions/runs/' + context.runId;",

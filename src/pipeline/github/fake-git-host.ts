@@ -1,7 +1,8 @@
 // An in-memory GitHost for tests of the pipeline: records every call and keeps the comments the way GitHub
 // would (one preview comment per PR, updated in place), so a test asserts on what a PR ends up showing.
 
-import { hasMarker, PREVIEW_COMMENT_MARKER, truncateDescription, withMarker, type CommitStatus, type GitHost, type PullRequestComment } from './github-reporter.js';
+import { hasMarker, PREVIEW_COMMENT_MARKER, withMarker } from './comment-marker.js';
+import { truncateDescription, type CommitStatus, type GitHost, type PullRequestComment } from './github-reporter.js';
 
 export type GitHostCall = ({ kind: 'status' } & CommitStatus) | ({ kind: 'comment' } & PullRequestComment);
 

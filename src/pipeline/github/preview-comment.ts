@@ -2,7 +2,7 @@
 // URLs and the commit's immutable URLs, and a link to the pipeline run. The branch name is untrusted text
 // and goes into a code span, never into Markdown or HTML; URLs are only rendered when they are http(s).
 
-import { previewCommentMarker } from './github-reporter.js';
+import { previewCommentMarker } from './comment-marker.js';
 
 /** A pipeline run's status, plus `removed` once the preview stage is destroyed. */
 export type PreviewCommentStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'canceled' | 'rejected' | 'removed';
