@@ -9,7 +9,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DURATION_BUCKETS_MS } from '../store/types.js';
 import { FunctionDurationHistogram, type DurationSeries } from './function-duration-histogram.js';
-import type { LogOrigin } from './invocation-logs.js';
 import type { InvocationResultKind } from './metrics-recorder.js';
 import type { VersionTarget } from './route-table.js';
 
@@ -36,13 +35,12 @@ export interface GatewayGauges {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'status'>;
-  private readonly invocations: Counter<(typeof FUNCTION_LABELS)[number]>;
-  private readonly errors: Counter<(typeof FUNCTION_LABELS)[number]>;
-  private readonly throttles: Counter<(typeof FUNCTION_LABELS)[number]>;
   private readonly duration: FunctionDurationHistogram;
-  private readonly byVersion = new WeakMap<LogOrigin, VersionSeries>();
-  private readonly versions: VersionSeries[] = [];
+  /**
+   * Per version, by pool key: a reload builds new targets (and a commit alias its own) for a version whose
+   * series must go on, under the same labels.
+   */
+  private readonly versions = new Map<string, VersionSeries>();
   private readonly responses = new Float64Array(STATUS_CODES);
   private readonly reportedResponses = new Float64Array(STATUS_CODES);
 
@@ -51,7 +49,7 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_gateway_' });
     const responses = this.responses;
     const reportedResponses = this.reportedResponses;
-    this.requests = new Counter({
+    new Counter({
       name: 'sluice_gateway_requests_total',
       help: 'HTTP responses of the gateway to function routes, by status code.',
       labelNames: ['status'],
@@ -73,7 +71,7 @@ export class GatewayMetrics {
         labelNames: FUNCTION_LABELS,
         registers,
         collect() {
-          for (const series of versions) {
+          for (const series of versions.values()) {
             const delta = series.counted[tally] - series.reported[tally];
             if (delta === 0) continue;
             this.labels(...series.labels).inc(delta);
@@ -81,9 +79,9 @@ export class GatewayMetrics {
           }
         },
       });
-    this.invocations = functionCounter('sluice_function_invocations_total', 'Invocations that ran, per function version.', 'invocations');
-    this.errors = functionCounter('sluice_function_errors_total', 'Invocations that failed (error, timeout, crash), per function version.', 'errors');
-    this.throttles = functionCounter('sluice_function_throttles_total', 'Invocations refused by the concurrency limit (429), per function version.', 'throttles');
+    functionCounter('sluice_function_invocations_total', 'Invocations that ran, per function version.', 'invocations');
+    functionCounter('sluice_function_errors_total', 'Invocations that failed (error, timeout, crash), per function version.', 'errors');
+    functionCounter('sluice_function_throttles_total', 'Invocations refused by the concurrency limit (429), per function version.', 'throttles');
     this.duration = new FunctionDurationHistogram(
       'sluice_function_duration_seconds',
       'Duration of invocations that ran, per function version.',
@@ -118,7 +116,7 @@ export class GatewayMetrics {
   }
 
   private seriesOf(target: VersionTarget): VersionSeries {
-    let series = this.byVersion.get(target.origin);
+    let series = this.versions.get(target.poolKey);
     if (series === undefined) {
       const { app, stage, service, function: fn } = target.origin;
       const labels = [app, stage, service, fn, String(target.version.number)];
@@ -128,8 +126,7 @@ export class GatewayMetrics {
         reported: { invocations: 0, errors: 0, throttles: 0 },
         duration: this.duration.addSeries(FUNCTION_LABELS.map((name, i) => [name, labels[i]] as const)),
       };
-      this.byVersion.set(target.origin, series);
-      this.versions.push(series);
+      this.versions.set(target.poolKey, series);
     }
     return series;
   }
