@@ -56,8 +56,8 @@ export async function startOrAttachGateway(launch: GatewayLaunch): Promise<Gatew
     // A gateway holding another master key (SLUICE_MASTER_KEY changed) could not open the store's secrets.
     const keyId = createSecretBox(Buffer.from(launch.masterKeyHex, 'hex')).keyId;
     // Nor would one holding another SLUICE_TOKEN open protected previews to the token this control plane takes.
-    // Loaded here, not up front: `sluice up` spawns a new gateway before it needs the runtime's modules.
-    const { bootstrapTokenId } = await import('../runtime/index.js');
+    // Loaded here, not up front, and alone: `sluice up` spawns a new gateway before it needs the runtime's modules.
+    const { bootstrapTokenId } = await import('../runtime/control-endpoints.js');
     const tokenId = bootstrapTokenId(existing.token, launch.bootstrapToken);
     const healthy = await handle.health().then(
       (h) => h.ok && (h.keyId === undefined || h.keyId === keyId) && (h.bootstrapTokenId === undefined || h.bootstrapTokenId === tokenId),

@@ -85,7 +85,7 @@ function previewEntry(entry: OverviewStage, stage: StageRecord, preview: Preview
 }
 
 /** Delivery order, left to right: other stages by name, then staging, then prod (by name, else by profile). */
-export function compareStages(a: Pick<StageRecord, 'name' | 'profile'>, b: Pick<StageRecord, 'name' | 'profile'>): number {
+function compareStages(a: Pick<StageRecord, 'name' | 'profile'>, b: Pick<StageRecord, 'name' | 'profile'>): number {
   return stageRank(a) - stageRank(b) || a.name.localeCompare(b.name);
 }
 
@@ -99,7 +99,7 @@ function liveVersions(service: RoutedService | undefined): OverviewCell['version
     fn.targets.filter((target) => target.weight > 0).map((target) => ({ function: fn.name, versionId: target.version.id, number: target.version.number, weight: target.weight })));
 }
 
-export function serviceHealth(samples: readonly MetricSample[]): ServiceHealth {
+function serviceHealth(samples: readonly MetricSample[]): ServiceHealth {
   let invocations = 0;
   let errors = 0;
   const histogram: number[] = [];

@@ -1,7 +1,7 @@
 // The pipeline's only public door: git-driven delivery (repositories, webhooks, runs, previews, approvals).
 export { Pipeline } from './pipeline-service.js';
 export type { ConnectRequest, ConnectResult, PipelineOptions, WebhookResult } from './pipeline-service.js';
-export { RunDriver, DEFAULT_RUN_CONCURRENCY } from './run-driver.js';
+export { RunDriver } from './run-driver.js';
 export type { RunCommand } from './run-driver.js';
 export { RunSignals } from './run-log-writer.js';
 export { stepDuration } from './run-state.js';

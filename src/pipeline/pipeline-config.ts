@@ -3,11 +3,12 @@
 // never decides what gets previewed or deployed).
 
 import { collectManifestSources, parseApp, type AppManifest, type LoadedApp } from '../manifest/index.js';
+import { DEFAULT_PIPELINE_CONCURRENCY } from '../manifest/pipeline-schema.js';
 import { runGit } from './git/index.js';
 import type { PipelineConfig } from './types.js';
 
 /** An app without a `pipeline:` section: checks none, no previews, no branch deployments. */
-export const EMPTY_PIPELINE: PipelineConfig = { checks: [], previews: null, branches: {}, concurrency: 2 };
+export const EMPTY_PIPELINE: PipelineConfig = { checks: [], previews: null, branches: {}, concurrency: DEFAULT_PIPELINE_CONCURRENCY };
 
 export function pipelineConfigOf(app: AppManifest): PipelineConfig {
   return app.pipeline ?? EMPTY_PIPELINE;

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../errors/index.js';
 import { DEFAULT_LEASE_MS, LeaseLoop, recordEvent, type LeasedWorkStore } from '../engine/index.js';
 import { isFinishedRunStatus, type LeaseRef, type NewRun, type PipelineRunRecord, type RunClaim, type RunStatus, type Store } from '../store/index.js';
+import { DEFAULT_PIPELINE_CONCURRENCY } from '../manifest/pipeline-schema.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { RunLogWriter } from './run-log-writer.js';
 import { reportRun } from './run-reporting.js';
@@ -16,7 +18,6 @@ import { activeStatus, closeSteps, nextStep, updateStep } from './run-state.js';
 import { RunSteps, StepFailure, type StepOutcome } from './run-steps.js';
 import type { RunState } from './types.js';
 
-export const DEFAULT_RUN_CONCURRENCY = 2;
 
 export type RunCommand =
   | { type: 'cancel'; by: string; reason: string }
@@ -37,7 +38,8 @@ export class RunDriver {
   /** Held runs waiting in the queue for a slot. */
   readonly #queued = new Set<string>();
   #unlisten: (() => Promise<void>) | undefined;
-  #starting: Promise<void> = Promise.resolve();
+  /** One start at a time in this process, so two runs of the same pass do not both see the last slot free. */
+  readonly #starting = new KeyedLock();
   #stopped = false;
 
   constructor(private readonly ctx: PipelineContext, options: RunDriverOptions = {}) {
@@ -284,14 +286,9 @@ export class RunDriver {
 
   /** Starts a queued run when its app has a free slot; 'full' when it must wait. */
   async #takeSlot(run: PipelineRunRecord, lease: LeaseRef): Promise<PipelineRunRecord | undefined | 'full'> {
-    // One start at a time in this process, so two runs of the same pass do not both see the last slot free.
-    const previous = this.#starting;
-    let release!: () => void;
-    this.#starting = new Promise((resolve) => (release = resolve));
-    await previous;
-    try {
+    return this.#starting.run('start', async () => {
       if (run.kind !== 'destroy') {
-        const limit = typeof run.state.concurrency === 'number' ? run.state.concurrency : DEFAULT_RUN_CONCURRENCY;
+        const limit = typeof run.state.concurrency === 'number' ? run.state.concurrency : DEFAULT_PIPELINE_CONCURRENCY;
         // Destroys under way hold no slot either (the store counts by status only, so they are left out here).
         const runningRuns = await this.ctx.engine.store.listRuns({ app: run.app, statuses: ['running'], limit: 1000 });
         if (runningRuns.filter((other) => other.kind !== 'destroy').length >= limit) return 'full';
@@ -300,9 +297,7 @@ export class RunDriver {
       const saved = await this.#save(run, lease, { status: activeStatus(state), state, wakeAt: null });
       if (saved) await this.#recordRunEvent(saved, 'run.started', String(run.trigger.actor ?? 'git'), {});
       return saved;
-    } finally {
-      release();
-    }
+    });
   }
 
   async #finish(run: PipelineRunRecord, lease: LeaseRef, status: RunStatus, state: RunState, reason: string | null, log: RunLogWriter): Promise<void> {

@@ -6,7 +6,6 @@
 export { startGateway } from './gateway-server.js';
 export { bootstrapTokenId, INTERNAL_TOKEN_HEADER } from './control-endpoints.js';
 export { VERSION_HEADER } from './gateway-responses.js';
-export { TOKEN_HEADER as PREVIEW_TOKEN_HEADER, TOKEN_PARAMETER as PREVIEW_TOKEN_PARAMETER } from './preview-access.js';
 export type { Gateway, GatewayOptions } from './gateway-server.js';
 export type { InvokeRequest, InvokeResult, WorkerSettings } from './function-runtime.js';
 export type { RuntimeStore } from './runtime-store.js';

@@ -18,11 +18,11 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
  * dist/web of the package. From dist/server (the published build) and from src/server (tests and tools run
  * on the sources) alike, two folders up is the package root; src/web holds the sources, never served.
  */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 const SERVER_PATHS = /^\/(api|hooks)(\/|$)|^\/(healthz|readyz|metrics)$/;
 
-export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
+const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

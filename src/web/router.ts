@@ -27,7 +27,7 @@ const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
   [/^\/settings$/, () => ({ page: 'settings' })],
 ];
 
-export function parseRoute(pathname: string): Route {
+function parseRoute(pathname: string): Route {
   const trimmed = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   for (const [pattern, build] of PATTERNS) {
     const match = pattern.exec(trimmed);

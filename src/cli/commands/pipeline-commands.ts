@@ -133,7 +133,7 @@ export function registerPipelineCommands(program: Command): void {
 }
 
 /** RUN as the API names it: `APP#N` and run ids as given; a bare number gets the app of --app or of this folder. */
-export function runRef(run: string, options: { app?: string }): string {
+function runRef(run: string, options: { app?: string }): string {
   if (!/^\d+$/.test(run)) return run;
   const app = options.app ?? currentApp();
   if (!app) {
@@ -301,7 +301,7 @@ function currentStep(run: PipelineRunRecord): string {
   return last.status === 'failed' ? red(last.name) : last.name;
 }
 
-export function runStatusText(status: RunStatus): string {
+function runStatusText(status: RunStatus): string {
   switch (status) {
     case 'succeeded':
       return green(status);

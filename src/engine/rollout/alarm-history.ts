@@ -26,7 +26,7 @@ export interface AlarmHistory {
   problem: string | null;
 }
 
-export const DEFAULT_HISTORY_POINTS = 1000;
+const DEFAULT_HISTORY_POINTS = 1000;
 
 /** The periods alarmHistory will cut, as [start, end): for the caller's metrics query. */
 export function historyRange(alarm: Pick<AlarmSpec, 'periodMs'>, query: Pick<AlarmHistoryQuery, 'from' | 'to' | 'maxPoints'>): { start: number; end: number; count: number } {

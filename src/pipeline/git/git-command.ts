@@ -159,10 +159,6 @@ export function redactCredentials(text: string): string {
 
 const SHA = /^[0-9a-f]{40}$/;
 
-export function isCommitSha(value: string): boolean {
-  return SHA.test(value);
-}
-
 export function assertCommitSha(value: string): void {
   if (!SHA.test(value)) throw new SluiceError('INVALID_ARGUMENT', `not a commit sha (40 lowercase hex): ${JSON.stringify(value.slice(0, 80))}`);
 }

@@ -1,7 +1,7 @@
 // The pipeline's git layer: hardened git commands, a bare mirror per repository, checkouts of exact commits,
 // the branch watcher for plain git remotes and the post-receive hook that pokes it.
 
-export { runGit, isCommitSha, assertCommitSha, isValidBranchName, assertBranchName, normalizeRepositoryUrl, redactCredentials, DEFAULT_GIT_TIMEOUT_MS } from './git-command.js';
+export { runGit, assertCommitSha, isValidBranchName, assertBranchName, normalizeRepositoryUrl, redactCredentials, DEFAULT_GIT_TIMEOUT_MS } from './git-command.js';
 export type { RunGitOptions, GitResult } from './git-command.js';
 export { ensureMirror, fetchMirror, fetchCommit, listBranches, hasCommit, commitInfo, isAncestor } from './repository-mirror.js';
 export type { GitCallOptions, FetchMirrorOptions, CommitInfo } from './repository-mirror.js';

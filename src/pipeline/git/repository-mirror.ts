@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { SluiceError } from '../../errors/index.js';
+import { KeyedLock } from '../keyed-lock.js';
 import { assertBranchName, assertCommitSha, isMissingRefError, isValidBranchName, normalizeRepositoryUrl, runGit } from './git-command.js';
 
 export interface GitCallOptions {
@@ -35,7 +36,7 @@ export interface CommitInfo {
 export async function ensureMirror(url: string, dir: string, options: GitCallOptions = {}): Promise<void> {
   const remote = normalizeRepositoryUrl(url);
   const gitDir = resolvePath(dir);
-  await withMirrorLock(gitDir, async () => {
+  await mirrorLocks.run(gitDir, async () => {
     await mkdir(gitDir, { recursive: true });
     await runGit(['init', '--bare', '--quiet', '--', gitDir], options);
   });
@@ -51,14 +52,14 @@ export async function fetchMirror(dir: string, url: string, options: FetchMirror
   const gitDir = resolvePath(dir);
   const fetch = ['--git-dir=' + gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules'];
   if (options.branches === undefined) {
-    await withMirrorLock(gitDir, () => runGit([...fetch, '--prune', '--', remote, '+refs/heads/*:refs/heads/*'], options));
+    await mirrorLocks.run(gitDir, () => runGit([...fetch, '--prune', '--', remote, '+refs/heads/*:refs/heads/*'], options));
     return;
   }
   if (options.branches.length === 0) return;
   for (const branch of options.branches) assertBranchName(branch);
   const refspecs = options.branches.map((branch) => `+refs/heads/${branch}:refs/heads/${branch}`);
   try {
-    await withMirrorLock(gitDir, () => runGit([...fetch, '--', remote, ...refspecs], options));
+    await mirrorLocks.run(gitDir, () => runGit([...fetch, '--', remote, ...refspecs], options));
   } catch (error) {
     if (isMissingRefError(error)) throw new SluiceError('GIT_REF_NOT_FOUND', `a branch is not on the remote: ${(error as Error).message}`, { cause: error });
     throw error;
@@ -75,7 +76,7 @@ export async function fetchCommit(dir: string, url: string, sha: string, options
   const gitDir = resolvePath(dir);
   if (await hasCommit(gitDir, sha)) return;
   try {
-    await withMirrorLock(gitDir, () => runGit(['--git-dir=' + gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--', remote, `+${sha}:refs/sluice/commits/${sha}`], options));
+    await mirrorLocks.run(gitDir, () => runGit(['--git-dir=' + gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--', remote, `+${sha}:refs/sluice/commits/${sha}`], options));
   } catch (error) {
     if (isMissingRefError(error)) throw new SluiceError('GIT_REF_NOT_FOUND', `commit ${sha} is not in ${remote}`, { cause: error });
     throw error;
@@ -168,16 +169,5 @@ function splitFields(text: string, count: number): string[] {
   return fields;
 }
 
-const mirrorLocks = new Map<string, Promise<unknown>>();
-
-/** Runs fn after every earlier locked operation on the same mirror of this process has settled. */
-function withMirrorLock<T>(gitDir: string, fn: () => Promise<T>): Promise<T> {
-  const previous = mirrorLocks.get(gitDir) ?? Promise.resolve();
-  const result = previous.then(fn, fn);
-  const tail = result.catch(() => undefined);
-  mirrorLocks.set(gitDir, tail);
-  void tail.then(() => {
-    if (mirrorLocks.get(gitDir) === tail) mirrorLocks.delete(gitDir);
-  });
-  return result;
-}
+/** Operations on one mirror of this process run one after the other (git's ref locks would fail each other). */
+const mirrorLocks = new KeyedLock();

@@ -10,6 +10,7 @@
 import { stringify } from 'yaml';
 import { SluiceError } from '../../errors/index.js';
 import type { BranchTarget, CommandStep, PreviewSettings } from '../types.js';
+import { isValidName } from '../../manifest/names.js';
 import { PREVIEW_COMMENT_MARKER, previewCommentMarker } from './comment-marker.js';
 
 export interface GithubActionsOptions {
@@ -44,7 +45,6 @@ export interface WorkflowFile {
 type Step = Record<string, unknown>;
 type Job = Record<string, unknown>;
 
-const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const SECRET = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SAME_REPOSITORY = 'github.event.pull_request.head.repo.full_name == github.repository';
 const PREVIEW_STAGE = 'pr-${{ github.event.number }}';
@@ -77,7 +77,7 @@ function context(options: GithubActionsOptions): Context {
   const urlSecret = options.serverUrlSecret ?? 'SLUICE_URL';
   const tokenSecret = options.tokenSecret ?? 'SLUICE_TOKEN';
   for (const secret of [urlSecret, tokenSecret]) secretName(secret);
-  if (!NAME.test(options.app)) throw new SluiceError('INVALID_NAME', `App name "${options.app}" is not a valid name.`);
+  if (!isValidName(options.app)) throw new SluiceError('INVALID_NAME', `App name "${options.app}" is not a valid name.`);
   return {
     app: options.app,
     appDir: appFolder(options.appDir ?? ''),
@@ -159,9 +159,9 @@ function pullRequestWorkflow(ctx: Context): WorkflowFile {
 }
 
 function branchWorkflow(ctx: Context, stage: string, target: BranchTarget, branches: string[]): WorkflowFile {
-  if (!NAME.test(stage)) throw new SluiceError('INVALID_NAME', `Stage name "${stage}" is not a valid name.`);
+  if (!isValidName(stage)) throw new SluiceError('INVALID_NAME', `Stage name "${stage}" is not a valid name.`);
   const from = target.promoteFrom[0];
-  if (from !== undefined && !NAME.test(from)) throw new SluiceError('INVALID_NAME', `Stage name "${from}" is not a valid name.`);
+  if (from !== undefined && !isValidName(from)) throw new SluiceError('INVALID_NAME', `Stage name "${from}" is not a valid name.`);
   const steps = from
     ? // A promotion ships the release already verified on the source stage: no checks, no rebuild. The control
       // plane holds it until an approver approves when the target's profile requires approval.

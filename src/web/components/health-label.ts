@@ -6,7 +6,7 @@ import type { ServiceHealth } from '../api-types.js';
 import { formatMs, formatRate } from '../formats.js';
 import { Icon } from './icon.js';
 
-export function healthTone(health: ServiceHealth): 'ok' | 'warn' | 'danger' | 'neutral' {
+function healthTone(health: ServiceHealth): 'ok' | 'warn' | 'danger' | 'neutral' {
   if (health.errorRate === null || health.invocations === 0) return 'neutral';
   if (health.errorRate >= 0.05) return 'danger';
   if (health.errorRate >= 0.01) return 'warn';

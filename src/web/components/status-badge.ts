@@ -27,10 +27,6 @@ const STATUSES: Record<string, { tone: Tone; icon: IconName; label: string }> = 
   live: { tone: 'ok', icon: 'dot', label: 'Live' },
 };
 
-export function statusTone(status: string): Tone {
-  return STATUSES[status]?.tone ?? 'neutral';
-}
-
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   const known = STATUSES[status] ?? { tone: 'neutral' as Tone, icon: 'dot' as IconName, label: status };
   return html`<span class=${`badge tone-${known.tone}`} data-status=${status}>

@@ -10,7 +10,7 @@ import { DataTable } from '../components/table.js';
 import { TimeAgo } from '../components/time-ago.js';
 import { formatDuration, shortSha } from '../formats.js';
 
-export interface DeployHistoryProps {
+interface DeployHistoryProps {
   app: string;
   stage: string;
   deployments: DeploymentRecord[];

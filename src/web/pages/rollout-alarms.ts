@@ -14,14 +14,14 @@ const COMPARISON: Record<string, string> = {
   LessThanOrEqualToThreshold: '≤',
 };
 
-export function metricFormat(metric: string): (n: number) => string {
+function metricFormat(metric: string): (n: number) => string {
   if (metric === 'errorRate') return formatRate;
   if (metric.endsWith('Duration')) return formatMs;
   return formatCount;
 }
 
 /** What the alarm compares and how long it must breach: "limit 5.0% · 2 of 2 periods of 10 s". */
-export function describeAlarm(alarm: AlarmAnalysis): string {
+function describeAlarm(alarm: AlarmAnalysis): string {
   const op = COMPARISON[alarm.comparison] ?? alarm.comparison;
   const limit = alarm.relative ?? (alarm.threshold === null ? '?' : metricFormat(alarm.metric)(alarm.threshold));
   return `${alarm.metric} ${op} ${limit} in ${alarm.datapointsToAlarm} of ${alarm.evaluationPeriods} periods of ${formatDuration(alarm.periodMs)}, each with at least ${alarm.minInvocations} calls`;
