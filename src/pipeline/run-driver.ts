@@ -151,7 +151,13 @@ export class RunDriver {
 
   async #execute(id: string, abort: AbortController): Promise<void> {
     const { store } = this.ctx.engine;
-    let log: RunLogWriter | undefined;
+    let opened: RunLogWriter | undefined;
+    // Opened once something is written: a run that waits in the queue is looked at again and again, and
+    // opening reads and decrypts the store's secrets (to mask them).
+    // The clock's method is called bound: `now` of a class-based Clock (FakeClock) reads its own fields.
+    const openLog = async () =>
+      (opened ??= await RunLogWriter.open(store, this.ctx.engine.secrets, this.ctx.signals, id, () => this.ctx.clock.now(), (error) =>
+        this.ctx.engine.log?.warn({ err: error, runId: id }, 'storing run log lines failed; those lines are lost')));
     try {
       for (;;) {
         const lease = this.#leases.lease(id);
@@ -162,10 +168,7 @@ export class RunDriver {
           this.#leases.drop(id);
           return;
         }
-        // The clock's method is called bound: `now` of a class-based Clock (FakeClock) reads its own fields.
-        log ??= await RunLogWriter.open(store, this.ctx.engine.secrets, this.ctx.signals, id, () => this.ctx.clock.now(), (error) =>
-          this.ctx.engine.log?.warn({ err: error, runId: id }, 'storing run log lines failed; those lines are lost'));
-        const applied = await this.#applyInbox(run, lease, log);
+        const applied = await this.#applyInbox(run, lease, openLog);
         if (!applied) return;
         run = applied;
         if (isFinishedRunStatus(run.status)) return;
@@ -182,6 +185,7 @@ export class RunDriver {
           run = started;
           state = run.state as unknown as RunState;
         }
+        const log = await openLog();
 
         const step = nextStep(state);
         if (!step) {
@@ -232,12 +236,12 @@ export class RunDriver {
         if (!(await this.#save(running, lease, { status: activeStatus(state), state, wakeAt: null }))) return;
       }
     } finally {
-      await log?.flush();
+      await opened?.flush();
     }
   }
 
   /** Applies waiting commands in order; returns the run as saved, or undefined when the lease was lost. */
-  async #applyInbox(run: PipelineRunRecord, lease: LeaseRef, log: RunLogWriter): Promise<PipelineRunRecord | undefined> {
+  async #applyInbox(run: PipelineRunRecord, lease: LeaseRef, openLog: () => Promise<RunLogWriter>): Promise<PipelineRunRecord | undefined> {
     const { store } = this.ctx.engine;
     let current = run;
     for (const entry of await store.listRunInbox(run.id)) {
@@ -270,7 +274,7 @@ export class RunDriver {
         return undefined;
       }
       if (saved.status !== current.status || command.type === 'approve') {
-        log.system('run', describeCommand(command));
+        (await openLog()).system('run', describeCommand(command));
         await this.#recordRunEvent(saved, command.type === 'cancel' ? 'run.canceled' : command.type === 'approve' ? 'run.approved' : 'run.rejected', command.by, { reason: saved.reason, comment: 'comment' in command ? command.comment : null });
       }
       current = saved;
