@@ -3,7 +3,7 @@
 // enters the bundle, and `tsc -p src/web` checks them under the DOM lib without Node's types.
 // Declared here only where the JSON is not the server type as it is, each with the reason.
 
-import type { PipelineRunRecord, RepositoryRecord, RunStatus } from '../store/pipeline-types.js';
+import type { PipelineRunRecord, RepositoryRecord } from '../store/pipeline-types.js';
 import type { RolloutRecord as StoredRolloutRecord, TokenRole } from '../store/record-types.js';
 import type { RunState } from '../pipeline/types.js';
 import type { RolloutState } from '../engine/rollout/types.js';
@@ -43,8 +43,8 @@ export type Run = Omit<PipelineRunRecord, 'state' | 'trigger'> & {
   trigger: { source?: string; event?: string; actor?: string };
 };
 
-/** A value, so not imported from the server (only types cross); its type keeps it to real statuses. */
-export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected'];
+// A value from the server: its module imports types only, so the bundle takes nothing else with it.
+export { isFinishedRunStatus } from '../store/pipeline-types.js';
 
 /** `GET /api/repositories`: the record without its sealed webhook secret (only whether one is set), with its hook URLs. */
 export type Repository = Omit<RepositoryRecord, 'webhookSecret'> & { webhookSecretSet: boolean; notifyUrl: string; webhookUrl: string };

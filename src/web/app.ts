@@ -19,7 +19,7 @@ import { SettingsPage } from './pages/settings-page.js';
 import { StagePage } from './pages/stage-page.js';
 import { location, paths, type Route } from './router.js';
 import { useSharedState } from './shared-state.js';
-import { chooseTheme, nextTheme, theme, type ThemeChoice } from './theme.js';
+import { chooseTheme, nextTheme, theme } from './theme.js';
 
 const NAV: Array<{ label: string; href: string; matches: Array<Route['page']> }> = [
   { label: 'Overview', href: paths.overview(), matches: ['overview', 'stage', 'rollout'] },
@@ -93,8 +93,6 @@ function Page({ route }: { route: Route }) {
 }
 
 const THEME_ICONS = { system: 'monitor', light: 'sun', dark: 'moon' } as const;
-const THEME_WORDS: Record<ThemeChoice, string> = { system: 'system', light: 'light', dark: 'dark' };
-
 function TopBar({ route }: { route: Route }) {
   const current = useSharedState(session);
   const choice = useSharedState(theme);
@@ -150,8 +148,8 @@ function TopBar({ route }: { route: Route }) {
           type="button"
           class="icon-button"
           onClick=${() => chooseTheme(next)}
-          aria-label=${`Theme: ${THEME_WORDS[choice]}. Switch to ${THEME_WORDS[next]}`}
-          title=${`Theme: ${THEME_WORDS[choice]} (switch to ${THEME_WORDS[next]})`}
+          aria-label=${`Theme: ${choice}. Switch to ${next}`}
+          title=${`Theme: ${choice} (switch to ${next})`}
         >
           <${Icon} name=${THEME_ICONS[choice]} size=${18} />
         </button>

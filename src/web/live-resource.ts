@@ -6,25 +6,23 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api-client.js';
 import { events, type SluiceEvent } from './event-stream.js';
 
-export interface LiveOptions {
+export interface LiveOptions<T> {
   /** Which events make this data stale; absent: none (only reconnects and `pollMs`). */
   relevant?: (event: SluiceEvent) => boolean;
-  /** Re-fetch on this interval while set (e.g. an active rollout: every second). */
-  pollMs?: number | null;
+  /** Re-fetch on this interval while set (e.g. an active rollout: every second), or as the data says. */
+  pollMs?: number | null | ((data: T | undefined) => number | null);
   debounceMs?: number;
 }
 
 export interface LiveResource<T> {
   data: T | undefined;
   error: ApiError | undefined;
-  loading: boolean;
   reload: () => void;
 }
 
-export function useLiveResource<T>(load: (signal: AbortSignal) => Promise<T>, key: string, options: LiveOptions = {}): LiveResource<T> {
+export function useLiveResource<T>(load: (signal: AbortSignal) => Promise<T>, key: string, options: LiveOptions<T> = {}): LiveResource<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [loading, setLoading] = useState(true);
   const latest = useRef({ load, options });
   latest.current = { load, options };
   const flight = useRef({ key, running: false, again: false, abort: null as AbortController | null });
@@ -51,7 +49,6 @@ export function useLiveResource<T>(load: (signal: AbortSignal) => Promise<T>, ke
           if (abort.signal.aborted || flight.current.key !== forKey) return;
           setError(caught instanceof ApiError ? caught : new ApiError(0, 'ERROR', String(caught)));
         }
-        setLoading(false);
       } while (current.again);
     } finally {
       current.running = false;
@@ -64,7 +61,6 @@ export function useLiveResource<T>(load: (signal: AbortSignal) => Promise<T>, ke
     flight.current = { key, running: false, again: false, abort: null };
     setData(undefined);
     setError(undefined);
-    setLoading(true);
     void run();
     return () => flight.current.abort?.abort();
   }, [key, run]);
@@ -83,14 +79,14 @@ export function useLiveResource<T>(load: (signal: AbortSignal) => Promise<T>, ke
     };
   }, [key, run]);
 
-  const pollMs = options.pollMs ?? null;
+  const pollMs = typeof options.pollMs === 'function' ? options.pollMs(data) : (options.pollMs ?? null);
   useEffect(() => {
     if (!pollMs) return;
     const timer = setInterval(() => void run(), pollMs);
     return () => clearInterval(timer);
   }, [pollMs, key, run]);
 
-  return { data, error, loading, reload: () => void run() };
+  return { data, error, reload: () => void run() };
 }
 
 /** Matches events by type prefix (`rollout.`) and, when given, app / stage / service. */

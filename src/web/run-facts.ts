@@ -2,10 +2,10 @@
 // it took, what kind of run it is in words.
 
 import type { Run, RunStep } from './api-types.js';
-import { FINISHED_RUN_STATUSES } from './api-types.js';
+import { isFinishedRunStatus } from './api-types.js';
 
 export function isFinished(run: Run): boolean {
-  return FINISHED_RUN_STATUSES.includes(run.status);
+  return isFinishedRunStatus(run.status);
 }
 
 /** The running step, else the one that failed, else the last one that ran. */

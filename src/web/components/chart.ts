@@ -7,6 +7,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useSharedState } from '../shared-state.js';
+import { formatTime } from '../formats.js';
 import { paletteVersion, resolveColor } from '../theme.js';
 
 export interface ChartSeries {
@@ -70,7 +71,7 @@ export function TimeChart({
         { stroke: axis, font, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 52, values: (_u, splits) => splits.map((n) => formatRef.current(n)) },
       ],
       series: [
-        { label: 'Time', value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })) },
+        { label: 'Time', value: (_u, v) => (v === null ? '—' : formatTime(v * 1000)) },
         ...series.map((s): uPlot.Series => {
           const stroke = resolveColor(s.color);
           return {

@@ -9,6 +9,12 @@ export interface FunctionVersion {
   weight: number;
 }
 
+/** `v12` for a version of known number, else the start of its id. */
+export function versionName(versionId: string, numbers: ReadonlyMap<string, number>): string {
+  const n = numbers.get(versionId);
+  return n === undefined ? versionId.slice(0, 7) : `v${n}`;
+}
+
 export function describeVersions(versions: FunctionVersion[]): { text: string; split: boolean; detail: string } {
   if (versions.length === 0) return { text: '—', split: false, detail: 'no functions, resources only' };
   const byFunction = new Map<string, FunctionVersion[]>();

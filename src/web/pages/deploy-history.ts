@@ -7,6 +7,7 @@ import type { DeploymentRecord } from '../api-types.js';
 import { ConfirmButton } from '../components/action-button.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { DataTable } from '../components/table.js';
+import { versionName } from '../components/version-label.js';
 import { TimeAgo } from '../components/time-ago.js';
 import { formatDuration, shortSha } from '../formats.js';
 
@@ -31,12 +32,12 @@ export function DeployHistory(props: DeployHistoryProps) {
   const versionText = (d: DeploymentRecord) =>
     d.changes.length === 0
       ? html`<span class="muted">${d.status === 'running' ? 'in progress' : 'no function changes'}</span>`
-      : html`<span class="change-list">${d.changes.map((c) => html`<span key=${c.function} title=${c.to}>${c.function} <span class="version">${label(c.to, versionNumbers)}</span></span>`)}</span>`;
+      : html`<span class="change-list">${d.changes.map((c) => html`<span key=${c.function} title=${c.to}>${c.function} <span class="version">${versionName(c.to, versionNumbers)}</span></span>`)}</span>`;
   const action = (d: DeploymentRecord) => {
     if (current.has(d.id)) return html`<${StatusBadge} status="live" />`;
     if (d.status !== 'succeeded' || d.changes.length === 0 || !props.mayRollBack) return null;
     if (props.rollingOut.has(d.service)) return null;
-    const target = d.changes.map((c) => `${c.function} ${label(c.to, versionNumbers)}`).join(', ');
+    const target = d.changes.map((c) => `${c.function} ${versionName(c.to, versionNumbers)}`).join(', ');
     return html`<${ConfirmButton}
       label="Roll back"
       ariaLabel=${`Roll back ${d.service} to the deployment of ${new Date(d.createdAt).toLocaleString()}`}
@@ -83,11 +84,6 @@ export function DeployHistory(props: DeployHistoryProps) {
       ]}
     />
   </section>`;
-}
-
-function label(versionId: string, numbers: Map<string, number>): string {
-  const n = numbers.get(versionId);
-  return n === undefined ? versionId.slice(0, 7) : `v${n}`;
 }
 
 /** Per service, the newest succeeded deployment whose versions are all live now. */

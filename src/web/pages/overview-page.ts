@@ -48,7 +48,6 @@ function NoApps() {
 
 function AppMatrix({ app, services, stages, previews }: { app: string; services: string[]; stages: OverviewStage[]; previews: OverviewPreview[] }) {
   // The server orders stages: developer stages by name, then staging, then prod.
-  const ordered = stages;
   const headingId = `app-${app}`;
   const narrow = useNarrowScreen();
   return html`<section class="app-section" aria-labelledby=${headingId}>
@@ -57,24 +56,24 @@ function AppMatrix({ app, services, stages, previews }: { app: string; services:
       <span class="muted">${services.length} ${services.length === 1 ? 'service' : 'services'} · ${stages.length} ${stages.length === 1 ? 'stage' : 'stages'}${previews.length ? ` · ${previews.length} ${previews.length === 1 ? 'preview' : 'previews'}` : ''}</span>
       <a class="section-link" href=${paths.runs({ app })}>Runs of ${app}</a>
     </div>
-    ${ordered.length === 0
+    ${stages.length === 0
       ? html`<p class="muted">No stages of ${app} are deployed.</p>`
       : narrow
-      ? html`<${StageCards} app=${app} services=${services} stages=${ordered} />`
+      ? html`<${StageCards} app=${app} services=${services} stages=${stages} />`
       : html`<div class="matrix-scroll" role="region" aria-label=${`${app}: services by stage`} tabindex="0">
           <table class="matrix">
             <caption class="sr-only">${app}: live version, age and health of each service in each stage</caption>
             <thead>
               <tr>
                 <th scope="col" class="matrix-corner">Service</th>
-                ${ordered.map((stage) => html`<th scope="col" key=${stage.name} class="matrix-stage"><${StageHeading} app=${app} stage=${stage} /></th>`)}
+                ${stages.map((stage) => html`<th scope="col" key=${stage.name} class="matrix-stage"><${StageHeading} app=${app} stage=${stage} /></th>`)}
               </tr>
             </thead>
             <tbody>
               ${services.map(
                 (service) => html`<tr key=${service}>
                   <th scope="row" class="matrix-service">${service}</th>
-                  ${ordered.map((stage) => html`<td key=${stage.name} class="matrix-cell"><${Cell} app=${app} stage=${stage.name} service=${service} cell=${stage.cells[service]} /></td>`)}
+                  ${stages.map((stage) => html`<td key=${stage.name} class="matrix-cell"><${Cell} app=${app} stage=${stage.name} service=${service} cell=${stage.cells[service]} /></td>`)}
                 </tr>`,
               )}
             </tbody>
@@ -134,7 +133,7 @@ function RunLink({ run }: { run: NonNullable<OverviewStage['run']> }) {
 
 function Cell({ app, stage, service, cell }: { app: string; stage: string; service: string; cell: OverviewCell | undefined }) {
   if (!cell) return html`<span class="cell-empty" title="Not deployed in this stage"><span aria-hidden="true">—</span><span class="sr-only">not deployed</span></span>`;
-  const versions = cell.versions.map((v) => ({ function: v.function, number: v.number, weight: v.weight }));
+  const versions = cell.versions;
   const { detail } = describeVersions(versions);
   return html`<div class="cell">
     <a class="cell-link" href=${paths.stage(app, stage)} aria-label=${`${service} in ${stage}: ${detail}`}>

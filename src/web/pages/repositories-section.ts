@@ -16,7 +16,7 @@ export function RepositoriesSection({ repositories }: { repositories: Repository
     </div>
     ${repositories.length === 0
       ? html`<p class="empty">No repository is connected: pipelines start from pushes to a connected one.</p>`
-      : html`<ul class="repo-list">
+      : html`<ul class="stack">
           ${repositories.map(
             (repo) => html`<li key=${repo.id} class="repo">
               <div class="repo-head">

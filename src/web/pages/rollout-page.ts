@@ -15,6 +15,7 @@ import { StatusBadge, Tag } from '../components/status-badge.js';
 import { DataTable } from '../components/table.js';
 import { TimeAgo } from '../components/time-ago.js';
 import { TrafficBar } from '../components/traffic-bar.js';
+import { versionName } from '../components/version-label.js';
 import { formatDuration } from '../formats.js';
 import { eventFilter, useLiveResource } from '../live-resource.js';
 import { paths } from '../router.js';
@@ -32,7 +33,6 @@ export function RolloutPage({ app, stage, service }: { app: string; stage: strin
   const identity = useIdentity();
   const base = path`/api/apps/${app}/stages/${stage}`;
   const rolloutPath = `${base}${path`/rollouts/${service}`}`;
-  const [active, setActive] = useState(false);
   // What moves (the rollout and its analysis) is re-read every second while active; the rest on events.
   const page = useLiveResource(
     async (signal): Promise<RolloutPageData> => {
@@ -41,11 +41,10 @@ export function RolloutPage({ app, stage, service }: { app: string; stage: strin
         // Without its analysis the rollout can still be seen and steered.
         apiGet<RolloutAnalysis>(`${rolloutPath}/analysis`, signal).then((a) => ({ a, e: null }), (e: unknown) => ({ a: null, e })),
       ]);
-      setActive(rollout.rollout.status === 'active');
       return { rollout: rollout.rollout, analysis: analysis.a, analysisError: analysis.e };
     },
     `${app}/${stage}/${service}`,
-    { relevant: eventFilter(['rollout.', 'deployment.'], { app, stage, service }), pollMs: active ? 1000 : null },
+    { relevant: eventFilter(['rollout.', 'deployment.'], { app, stage, service }), pollMs: (data) => (data?.rollout.status === 'active' ? 1000 : null) },
   );
   const context = useLiveResource(
     async (signal) => {
@@ -75,10 +74,10 @@ export function RolloutPage({ app, stage, service }: { app: string; stage: strin
   const numbers = new Map(
     (analysis?.rollout.functions ?? []).flatMap((f) => [f.from, f.to].filter((v): v is VersionRef => v !== null && v.number > 0).map((v) => [v.versionId, v.number] as const)),
   );
-  const versionName = (id: string | null | undefined, fallback: string) => (id ? (numbers.has(id) ? `v${numbers.get(id)}` : id.slice(0, 7)) : fallback);
+  const nameOf = (id: string | null | undefined, fallback: string) => (id ? versionName(id, numbers) : fallback);
   const first = state.functions[0];
-  const oldLabel = `${versionName(first?.from, 'none')} (old)`;
-  const newLabel = `${versionName(first?.to, 'new')} (new)`;
+  const oldLabel = `${nameOf(first?.from, 'none')} (old)`;
+  const newLabel = `${nameOf(first?.to, 'new')} (new)`;
   const stageRecord = context.data?.stage;
   const approval = stageRecord?.approval ?? 'none';
   const mayControl = isActive && stageRecord !== undefined && mayChangeStage(identity, { profile: stageRecord.profile, approval });
@@ -93,7 +92,7 @@ export function RolloutPage({ app, stage, service }: { app: string; stage: strin
       actions=${mayControl ? html`<${RolloutControls} path=${rolloutPath} paused=${state.paused} phase=${state.phase} service=${service} stage=${stage} onChanged=${page.reload} />` : null}
     />
     ${isActive && !mayControl ? html`<p class="muted small">Steering this rollout needs the ${roleForStage({ approval })} role${identity.profiles ? ' on its profile' : ''}.</p>` : null}
-    <${Outcome} rollout=${rollout} oldLabel=${versionName(first?.from, 'the old versions')} newLabel=${versionName(first?.to, 'the new versions')} />
+    <${Outcome} rollout=${rollout} oldLabel=${nameOf(first?.from, 'the old versions')} newLabel=${nameOf(first?.to, 'the new versions')} />
     <section class="card" aria-labelledby="traffic-title">
       <div class="card-head"><h2 id="traffic-title">Traffic</h2></div>
       <${TrafficBar} weight=${state.weight} oldLabel=${oldLabel} newLabel=${newLabel} />
@@ -103,8 +102,8 @@ export function RolloutPage({ app, stage, service }: { app: string; stage: strin
         rowKey=${(f: RolloutRecord['state']['functions'][number]) => f.function}
         columns=${[
           { header: 'Function', render: (f: { function: string }) => html`<span class="strong">${f.function}</span>` },
-          { header: 'From', render: (f: { from: string | null }) => html`<span class="version" title=${f.from ?? ''}>${versionName(f.from, 'new function')}</span>` },
-          { header: 'To', render: (f: { to: string }) => html`<span class="version" title=${f.to}>${versionName(f.to, '')}</span>` },
+          { header: 'From', render: (f: { from: string | null }) => html`<span class="version" title=${f.from ?? ''}>${nameOf(f.from, 'new function')}</span>` },
+          { header: 'To', render: (f: { to: string }) => html`<span class="version" title=${f.to}>${nameOf(f.to, '')}</span>` },
         ]}
       />
     </section>

@@ -76,7 +76,7 @@ export function RunPage({ id }: { id: string }) {
       : null}
     ${run.state.approval?.required ? html`<${ApprovalPanel} run=${run} onDecided=${fetched.reload} />` : null}
     <${RunLinks} run=${run} />
-    <div class="run-layout">
+    <div class="two-column run-layout">
       <section class="card run-steps" aria-labelledby="steps-title">
         <div class="card-head"><h2 id="steps-title">Steps</h2></div>
         <ol class="run-step-list">

@@ -40,15 +40,10 @@ export function RunsPage() {
   if (filters.app) search.set('app', filters.app);
   if (filters.status) search.set('status', filters.status);
   if (filters.branch) search.set('branch', filters.branch);
-  const [anyUnfinished, setAnyUnfinished] = useState(false);
   const runs = useLiveResource(
-    async (signal) => {
-      const { runs: list } = await apiGet<{ runs: Run[] }>(`/api/runs?${search}`, signal);
-      setAnyUnfinished(list.some((r) => !isFinished(r)));
-      return list;
-    },
+    async (signal) => (await apiGet<{ runs: Run[] }>(`/api/runs?${search}`, signal)).runs,
     search.toString(),
-    { relevant: eventFilter(['run.']), pollMs: anyUnfinished ? 3000 : null },
+    { relevant: eventFilter(['run.']), pollMs: (list) => (list?.some((r) => !isFinished(r)) ? 3000 : null) },
   );
   const apps = useLiveResource((signal) => apiGet<{ stages: StageRecord[] }>('/api/stages', signal).then((r) => [...new Set(r.stages.map((s) => s.app))].sort()), 'apps', {
     relevant: eventFilter(['stage.']),
