@@ -5,7 +5,7 @@
 
 import type { MetricSample, PipelineRunRecord, PreviewRecord, RolloutRecord, RoutedService, StageRecord, Store } from '../store/index.js';
 import type { Overview, OverviewApp, OverviewCell, OverviewPreview, OverviewStage, ServiceHealth } from './overview-types.js';
-import { percentileFromHistogram } from './rollout/index.js';
+import { addSample, emptyTotals, percentileFromHistogram } from './rollout/index.js';
 import type { RolloutState } from './rollout/types.js';
 
 const UNFINISHED_RUNS = ['queued', 'running', 'awaiting_approval'] as const;
@@ -100,14 +100,9 @@ function liveVersions(service: RoutedService | undefined): OverviewCell['version
 }
 
 function serviceHealth(samples: readonly MetricSample[]): ServiceHealth {
-  let invocations = 0;
-  let errors = 0;
-  const histogram: number[] = [];
-  for (const sample of samples) {
-    invocations += sample.invocations;
-    errors += sample.errors;
-    sample.durationHistogram.forEach((count, index) => (histogram[index] = (histogram[index] ?? 0) + count));
-  }
+  const totals = emptyTotals();
+  for (const sample of samples) addSample(totals, sample);
+  const { invocations, errors, histogram } = totals;
   return { invocations, errors, errorRate: invocations === 0 ? null : errors / invocations, p99Ms: invocations === 0 ? null : percentileFromHistogram(histogram, 0.99) };
 }
 

@@ -4,16 +4,9 @@
 // window count even once they are no longer live: a rollback's chart shows the version it rolled back.
 
 import { SluiceError } from '../errors/index.js';
-import { DURATION_BUCKETS_MS, type Store } from '../store/index.js';
-import { percentileFromHistogram } from './rollout/index.js';
+import type { Store } from '../store/index.js';
+import { addSample, emptyTotals, percentileFromHistogram, type WindowTotals } from './rollout/index.js';
 import type { MetricPoint, MetricSeries, StageMetrics } from './stage-metrics-types.js';
-
-interface StepTotals {
-  invocations: number;
-  errors: number;
-  throttles: number;
-  histogram: number[];
-}
 
 export async function stageMetrics(store: Store, query: { app: string; stage: string; sinceMs: number; stepMs: number; now: number }): Promise<StageMetrics> {
   const { app, stage, stepMs, now } = query;
@@ -22,7 +15,7 @@ export async function stageMetrics(store: Store, query: { app: string; stage: st
   const stepCount = Math.floor((now - from) / stepMs) + 1;
   const [samples, aliases] = await Promise.all([store.queryMetrics({ app, stage, fromBucket: from, toBucket: now }), store.listAliases(app, stage)]);
 
-  const series = new Map<string, { service: string; function: string; versionId: string; steps: Map<number, StepTotals> }>();
+  const series = new Map<string, { service: string; function: string; versionId: string; steps: Map<number, WindowTotals> }>();
   const seriesOf = (service: string, fn: string, versionId: string) => {
     const id = JSON.stringify([service, fn, versionId]);
     let entry = series.get(id);
@@ -38,11 +31,8 @@ export async function stageMetrics(store: Store, query: { app: string; stage: st
     if (index < 0 || index >= stepCount) continue;
     const steps = seriesOf(sample.service, sample.function, sample.versionId).steps;
     let totals = steps.get(index);
-    if (!totals) steps.set(index, (totals = { invocations: 0, errors: 0, throttles: 0, histogram: new Array<number>(DURATION_BUCKETS_MS.length).fill(0) }));
-    totals.invocations += sample.invocations;
-    totals.errors += sample.errors;
-    totals.throttles += sample.throttles;
-    sample.durationHistogram.forEach((count, bucket) => (totals.histogram[bucket] = (totals.histogram[bucket] ?? 0) + count));
+    if (!totals) steps.set(index, (totals = emptyTotals()));
+    addSample(totals, sample);
   }
 
   const entries = [...series.values()];
@@ -58,7 +48,7 @@ export async function stageMetrics(store: Store, query: { app: string; stage: st
   return { from, to: now, stepMs, series: result };
 }
 
-function point(t: number, totals: StepTotals | undefined): MetricPoint {
+function point(t: number, totals: WindowTotals | undefined): MetricPoint {
   if (!totals) return { t, invocations: 0, errors: 0, throttles: 0, p50Ms: null, p99Ms: null };
   const timed = totals.invocations > 0;
   return {

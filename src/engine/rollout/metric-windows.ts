@@ -29,7 +29,7 @@ export interface WindowQuery {
   count: number;
 }
 
-function emptyTotals(): WindowTotals {
+export function emptyTotals(): WindowTotals {
   return { invocations: 0, errors: 0, throttles: 0, durationSumMs: 0, histogram: new Array<number>(DURATION_BUCKETS_MS.length).fill(0) };
 }
 
@@ -67,12 +67,13 @@ export function cutWindows(samples: readonly MetricSample[], query: WindowQuery)
     if (window === undefined) continue;
     const problem = sampleProblem(sample);
     if (problem !== undefined) return { windows, problem };
-    add(window[side], sample);
+    addSample(window[side], sample);
   }
   return { windows };
 }
 
-function add(totals: WindowTotals, sample: MetricSample): void {
+/** Adds a sample's counts and durations to the totals. */
+export function addSample(totals: WindowTotals, sample: MetricSample): void {
   totals.invocations += sample.invocations;
   totals.errors += sample.errors;
   totals.throttles += sample.throttles;
