@@ -9,7 +9,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { SluiceError } from '../errors/index.js';
-import { parseApp, profileForStage, type LoadedApp } from '../manifest/index.js';
+import { parseApp, profileForStage, type AppManifest, type LoadedApp } from '../manifest/index.js';
 import type { Store, TokenRole } from '../store/index.js';
 import { ROUTE_ACCESS, UNLISTED_ROUTE, matchRoute, roleRank, type RouteAccess } from './access-policy.js';
 import { CallerAuthentication, type AuthenticationOptions, type CallerIdentity } from './caller-identity.js';
@@ -96,12 +96,7 @@ async function uploadedStageTarget(c: Context, store: AccessControlOptions['stor
   const body = await parseBody(c, uploadShape);
   const loaded = parseApp(body.sources);
   c.set('uploadedApp', loaded);
-  const manifest = loaded.app;
-  const profile = profileForStage(manifest, body.stage);
-  const stored = await store.getStage(manifest.app, body.stage);
-  const profiles = stored && stored.profile !== profile ? [profile, stored.profile] : [profile];
-  const declared = manifest.profiles[profile]?.approval === 'required' || stored?.approval === 'required';
-  return { profiles, approvalRequired: await approvalRequired(store, manifest.app, body.stage, profiles, declared), description: `stage ${body.stage} of ${manifest.app}` };
+  return manifestStageTarget(store, loaded.app, body.stage);
 }
 
 const promotionShape = z.object({ from: z.string() });
@@ -111,12 +106,19 @@ async function promotionTarget(c: Context, store: AccessControlOptions['store'],
   const { from } = await parseBody(c, promotionShape);
   const [release] = await store.listReleases({ app, stage: from, limit: 1 });
   if (!release) return storedStageTarget(store, app, stage);
-  const manifest = parseApp({ root: `release of ${from}`, files: release.sources }).app;
+  return manifestStageTarget(store, parseApp({ root: `release of ${from}`, files: release.sources }).app, stage);
+}
+
+/**
+ * A stage as a manifest would deploy it: the profile the manifest gives it, and the one it has now when that
+ * differs (a change of profile needs rights on both).
+ */
+async function manifestStageTarget(store: AccessControlOptions['store'], manifest: AppManifest, stage: string): Promise<AccessTarget> {
   const profile = profileForStage(manifest, stage);
-  const stored = await store.getStage(app, stage);
+  const stored = await store.getStage(manifest.app, stage);
   const profiles = stored && stored.profile !== profile ? [profile, stored.profile] : [profile];
   const declared = manifest.profiles[profile]?.approval === 'required' || stored?.approval === 'required';
-  return { profiles, approvalRequired: await approvalRequired(store, app, stage, profiles, declared), description: `stage ${stage} of ${app}` };
+  return { profiles, approvalRequired: await approvalRequired(store, manifest.app, stage, profiles, declared), description: `stage ${stage} of ${manifest.app}` };
 }
 
 async function approvalRequired(store: Pick<Store, 'listStages'>, app: string, stage: string, profiles: string[], declared: boolean): Promise<boolean> {
