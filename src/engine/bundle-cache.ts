@@ -95,6 +95,17 @@ export class BundleCache {
     this.#changed = true;
   }
 
+  #roots: Promise<string[]> | undefined;
+
+  /** The app's folder, and its real path when that differs: through a symlink, esbuild may name an input by either. */
+  private roots(): Promise<string[]> {
+    this.#roots ??= realpath(this.appRoot).then(
+      (real) => (real === this.appRoot ? [this.appRoot] : [this.appRoot, real]),
+      () => [this.appRoot],
+    );
+    return this.#roots;
+  }
+
   /** The bundle of `fn`: the cached one while none of its inputs changed, else `build()`'s, then recorded. */
   async bundle(fn: FunctionToBundle, build: () => Promise<FunctionBundle>): Promise<Pick<FunctionBundle, 'code' | 'codeHash'>> {
     const spec = bundleSpec(this.appRoot, fn);
@@ -102,11 +113,8 @@ export class BundleCache {
     if (cached) return cached;
     const startedAt = this.now();
     const built = await build();
-    // Through a symlink to the app, esbuild may name an input by its path or by its real path.
-    const realRoot = await realpath(this.appRoot).catch(() => this.appRoot);
-    const roots = realRoot === this.appRoot ? [this.appRoot] : [this.appRoot, realRoot];
     // A fresh snapshot: what is read now, after the build, not what an earlier lookup read.
-    const inputs = await fingerprintInputs(new FileSnapshot(), roots, built.inputs, startedAt).catch(() => undefined);
+    const inputs = await fingerprintInputs(new FileSnapshot(), await this.roots(), built.inputs, startedAt).catch(() => undefined);
     if (inputs) {
       this.index.bundles[fn.label] = { spec, codeHash: built.codeHash, inputs };
       this.#built.set(built.codeHash, built.code);
