@@ -123,9 +123,12 @@ const FIELD = '%x00';
 export async function commitInfo(dir: string, sha: string, options: GitCallOptions = {}): Promise<CommitInfo> {
   assertCommitSha(sha);
   const gitDir = resolvePath(dir);
-  if (!(await hasCommit(gitDir, sha, options))) throw new SluiceError('GIT_REF_NOT_FOUND', `commit ${sha} is not in the mirror; fetch it first`);
   const format = ['%T', '%P', '%an', '%ae', '%ct', '%B'].join(FIELD);
-  const { stdout } = await runGit(['--git-dir=' + gitDir, 'show', '-s', '--no-color', '--encoding=UTF-8', `--format=${format}`, sha], options);
+  // One git call: a commit the mirror lacks fails it as a missing ref.
+  const { stdout } = await runGit(['--git-dir=' + gitDir, 'show', '-s', '--no-color', '--encoding=UTF-8', `--format=${format}`, `${sha}^{commit}`], options).catch((error: unknown) => {
+    if (isMissingRefError(error)) throw new SluiceError('GIT_REF_NOT_FOUND', `commit ${sha} is not in the mirror; fetch it first`);
+    throw error;
+  });
   const fields = splitFields(stdout, 6);
   const [tree, parents, author, authorEmail, committedAt, message] = fields;
   return {
