@@ -17,6 +17,7 @@ import { MetricsRecorder, type InvocationResultKind } from './metrics-recorder.j
 import { functionKey, RouteTable, unroutedDeployment, type FunctionDeployment, type VersionTarget } from './route-table.js';
 import type { RuntimeStore } from './runtime-store.js';
 import { ArtifactCache, ArtifactMissingError } from './artifact-cache.js';
+import type { DispatchPacing } from './dispatch-pacing.js';
 import { selectTarget } from './traffic-router.js';
 import { TableBridge } from './table-bridge.js';
 import { functionEnvironment } from './function-environment.js';
@@ -53,6 +54,8 @@ export interface WorkerSettings {
   maxWorkersPerVersion?: number;
   /** Idle workers are stopped after this long. Default 10 minutes. */
   idleMs?: number;
+  /** When invocations travel to workers. Default: batched per event-loop turn while the loop is busy. */
+  pacing?: DispatchPacing;
 }
 
 export interface FunctionRuntimeOptions {
@@ -304,6 +307,7 @@ export class FunctionRuntime {
       env: this.environmentOf(deployment, target),
       invocationsPerWorker: this.options.workers.invocationsPerWorker,
       maxWorkers: this.options.workers.maxWorkersPerVersion,
+      pacing: this.options.workers.pacing,
       onLog: (line, open) => this.lines.add(target.origin, line.requestId, line.level, line.message, open),
       onTableCall: this.tableOperation,
     });

@@ -1,5 +1,5 @@
-// The gateway's handle on one worker thread running one function version: sends invocations (batched per
-// event-loop turn), matches results to them, enforces deadlines, and turns every way a worker can die
+// The gateway's handle on one worker thread running one function version: sends invocations (at once, or
+// batched per event-loop turn while the gateway is busy: see dispatch-pacing.ts), matches results to them, enforces deadlines, and turns every way a worker can die
 // (process.exit, heap limit, init failure, termination) into outcomes for the invocations it held.
 //
 // Deadlines: all invocations of a worker share one timeout and are kept in dispatch order, so the oldest
@@ -8,6 +8,7 @@
 // is terminated. A handler that loops forever therefore also times out the siblings sharing its thread.
 
 import { Worker } from 'node:worker_threads';
+import type { DispatchPacing } from './dispatch-pacing.js';
 import { fromWorkerWire, toHostWire, type ErrorInfo, type HostMessage, type HostWireMessage, type Invocation, type LogLine, type TableOperation, type WorkerOutcome, type WorkerSpec, type WorkerWireMessage } from './worker-protocol.js';
 
 /** Outcomes the host adds to what a worker reports. */
@@ -25,6 +26,7 @@ export interface FunctionWorkerOptions {
   env: Record<string, string>;
   memoryMb: number;
   timeoutMs: number;
+  pacing: DispatchPacing;
   /** `open`: the line was written by an invocation this worker still holds (not one that timed out or a stray callback). */
   onLog(line: LogLine, open: boolean): void;
   onTableCall(operation: TableOperation): Promise<unknown>;
@@ -116,10 +118,10 @@ export class FunctionWorker {
 
   private send(message: HostMessage): void {
     this.outbox.push(toHostWire(message));
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.flushScheduled) return;
+    if (!this.options.pacing.batching()) return this.flush();
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { bootstrapTokenId, createControlHandler } from './control-endpoints.js';
 import { FunctionRuntime, type InvokeRequest, type InvokeResult, type WorkerSettings } from './function-runtime.js';
+import { EventLoopPacing } from './dispatch-pacing.js';
 import { FailureEpisodes } from './failure-episodes.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { LogFilter } from './log-filter.js';
@@ -123,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       invocationsPerWorker: options.workers?.invocationsPerWorker ?? 64,
       maxWorkersPerVersion: options.workers?.maxWorkersPerVersion ?? 2,
       idleMs: options.workers?.idleMs ?? 10 * 60_000,
+      pacing: options.workers?.pacing ?? new EventLoopPacing(),
     },
     logFilter: options.logFilter,
     onInvocation: (target, kind, durationMs) => loaded.metrics?.invocation(target, kind, durationMs),

@@ -14,6 +14,7 @@
 // blow-up fails them too) and its module-level state, unlike Lambda's one invocation per instance.
 
 import type { VersionTarget, FunctionDeployment } from './route-table.js';
+import type { DispatchPacing } from './dispatch-pacing.js';
 import { FunctionWorker, type InvocationOutcome } from './function-worker.js';
 import type { ErrorInfo, Invocation, LogLine, TableOperation, WorkerSpec } from './worker-protocol.js';
 
@@ -26,6 +27,7 @@ export interface WorkerPoolOptions {
   env: { vars: Record<string, string> } | { error: ErrorInfo };
   invocationsPerWorker: number;
   maxWorkers: number;
+  pacing: DispatchPacing;
   onLog(line: LogLine, open: boolean): void;
   onTableCall(operation: TableOperation): Promise<unknown>;
 }
@@ -157,6 +159,7 @@ export class WorkerPool {
       env: env.vars,
       memoryMb: version.config.memory,
       timeoutMs: version.config.timeout * 1000,
+      pacing: this.options.pacing,
       onLog: this.options.onLog,
       onTableCall: this.options.onTableCall,
       onInitFailed: (error) => {
