@@ -3,7 +3,9 @@
 // Model: worker threads, each running many invocations at once (up to `invocationsPerWorker`), new
 // threads only when every thread is that busy (up to `maxWorkers`). Why:
 // - a hello handler is bounded by crossing threads, not by the handler: one warm thread fed batches
-//   serves it at close to raw-Node speed, where a process per invocation or an IPC pipe cannot;
+//   (while the gateway is busy; single invocations at once while it has time to spare, see
+//   dispatch-pacing.ts) serves it at close to raw-Node speed, where a process per invocation or an IPC
+//   pipe cannot;
 // - a handler awaiting 20 ms at 50 connections needs 50 invocations in flight: concurrency inside a
 //   thread gives that with one isolate (~10-20 MB) instead of 50;
 // - threads (not child processes) because a thread costs a fraction of a process in memory and start-up,
