@@ -3,10 +3,8 @@
 // - Sluice's gateway (`sluice up` on a home with the bench app deployed),
 // - serverless-offline 13.x on Serverless Framework 3.x (the tool Sluice's users would otherwise run).
 // Each serves a hello handler and one that awaits 20 ms; autocannon, 50 connections, a warm-up then
-// 3 × 10 s, medians. The three servers run side by side and the repetitions are interleaved, so noise on a
-// shared host lands on every contender alike; while one is loaded, the others are paused (SIGSTOP), so
-// what an idle server does in the background (serverless-offline keeps ~0.05-0.1 cores busy after its load)
-// does not land on its peers. Also the start-up time from spawn
+// 3 × 10 s, medians. The three servers run side by side (idle but one) and the repetitions are
+// interleaved, so noise on a shared host lands on every contender alike. Also the start-up time from spawn
 // to the first 200 of a deployed function.
 //
 // Options (for quick local runs; the defaults are the published method):
@@ -20,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ROUTES, writeSluiceApp } from './lib/bench-app.js';
 import { describeRun, measureOnce, summarize, warmUp } from './lib/load.js';
-import { processTree, sampleRss } from './lib/proc-stats.js';
-import { firstJsonLine, freePort, get, pause, removeOnExit, spawnServer, stopAll, tail, waitFor200 } from './lib/processes.js';
+import { sampleRss } from './lib/proc-stats.js';
+import { firstJsonLine, freePort, get, removeOnExit, spawnServer, stopAll, tail, waitFor200 } from './lib/processes.js';
 import { cell, goalRow, median, percent, printJsonLine, progress, ratio, round, table, times } from './lib/report.js';
 import { ensureServerlessOffline, startServerlessOffline } from './lib/serverless-offline.js';
 import { deploy, startSluice } from './lib/sluice.js';
@@ -108,7 +106,7 @@ async function loadAll(servers, results, load, retries) {
         if (probe.status !== 200 || probe.body !== '{"ok":true}') throw new Error(`${url} answered ${probe.status} ${probe.body.slice(0, 200)}`);
         samplers[id] = sampleRss(servers[id].pid);
         progress(`${label(id)} / ${handler}: warm-up ${load.warmupS} s on ${url}`);
-        await alone(servers, id, () => warmUp({ url, ...load }));
+        await warmUp({ url, ...load });
         runs[id] = [];
       } catch (error) {
         results[id] = failure(label(id), error);
@@ -120,7 +118,7 @@ async function loadAll(servers, results, load, retries) {
         const id = order[(k + rep) % order.length];
         if (results[id].error) continue;
         try {
-          const measure = () => alone(servers, id, () => measureOnce({ url: servers[id].baseUrl + ROUTES[handler], pid: servers[id].pid, ...load }));
+          const measure = () => measureOnce({ url: servers[id].baseUrl + ROUTES[handler], pid: servers[id].pid, ...load });
           let run = await measure();
           progress(`${label(id)} / ${handler}: run ${rep + 1}/${load.reps}: ${describeRun(run)}`);
           // A run during which other processes took a real share of the CPU is repeated, within a budget that
@@ -145,17 +143,6 @@ async function loadAll(servers, results, load, retries) {
   }
 }
 
-/** Runs `work` on server `id` with every other server paused. */
-async function alone(servers, id, work) {
-  const others = new Set(Object.keys(servers).filter((other) => other !== id).flatMap((other) => servers[other].roots.flatMap((pid) => processTree(pid))));
-  const resume = pause(others);
-  try {
-    return await work();
-  } finally {
-    resume();
-  }
-}
-
 // ---- raw Node ---------------------------------------------------------------------------------------
 
 async function startRawContender({ work }) {
@@ -169,7 +156,7 @@ async function startRawContender({ work }) {
   server.child.stdout.resume();
   const baseUrl = `http://127.0.0.1:${port}`;
   const readyMs = (await waitFor200(baseUrl + ROUTES.hello, { exited: server.exited })) - spawnedAt;
-  return { baseUrl, pid: server.pid, roots: [server.pid], readyMs, stop: server.stop };
+  return { baseUrl, pid: server.pid, readyMs, stop: server.stop };
 }
 
 // ---- Sluice -----------------------------------------------------------------------------------------
@@ -211,8 +198,6 @@ async function startSluiceContender({ work, notes, startupReps }) {
   return {
     baseUrl: `http://127.0.0.1:${new URL(running.ready.gateway).port}${servicePath}`,
     pid: running.gatewayPid,
-    // The gateway runs detached from `sluice up`: both are paused while a peer is measured.
-    roots: [running.up.pid, running.gatewayPid],
     readyMs: median(startups.map((s) => s.toFirst200)),
     reportedReadyMs: median(startups.map((s) => s.reported)),
     stop: running.stop,
@@ -238,7 +223,7 @@ async function startOfflineContender({ work, notes }) {
   const readyMs = answeredAt - offline.spawnedAt;
   progress(`serverless-offline: first 200 after ${Math.round(readyMs)} ms`);
   notes.push(`peer: serverless ${installed.serverless}, serverless-offline ${installed.offline} (worker threads, its default), per-request log to a file`);
-  return { baseUrl: offline.baseUrl, pid: offline.server.pid, roots: [offline.server.pid], readyMs, stop: offline.server.stop };
+  return { baseUrl: offline.baseUrl, pid: offline.server.pid, readyMs, stop: offline.server.stop };
 }
 
 // ---- report -----------------------------------------------------------------------------------------

@@ -11,8 +11,6 @@ import net from 'node:net';
 const leftovers = new Set();
 /** Temporary folders to delete when the bench process exits, however it exits. */
 const folders = new Set();
-/** pids stopped with SIGSTOP by pause(), continued before anything is stopped. */
-const paused = new Set();
 let hooked = false;
 
 function hookExit() {
@@ -20,7 +18,6 @@ function hookExit() {
   hooked = true;
   // Last resort, synchronous: 'exit' handlers cannot wait, so SIGKILL what is still registered.
   process.on('exit', () => {
-    resumeAll();
     for (const target of leftovers) {
       try {
         process.kill(target, 'SIGKILL');
@@ -62,7 +59,6 @@ export function killOnExit(pid) {
 
 /** Runs every registered stop function, one after the other in the order they were registered. */
 export async function stopAll() {
-  resumeAll();
   const pending = [...stoppers];
   stoppers.clear();
   for (const stop of pending) {
@@ -72,41 +68,6 @@ export async function stopAll() {
       process.stderr.write(`could not stop a bench server: ${error.message}\n`);
     }
   }
-}
-
-/**
- * Freezes processes with SIGSTOP (a server's whole tree, say, while a peer is measured) until the returned
- * function continues them with SIGCONT. stopAll() and the bench's exit continue them too, so a paused server
- * can still be stopped.
- */
-export function pause(pids) {
-  hookExit();
-  const stopped = [];
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGSTOP');
-      paused.add(pid);
-      stopped.push(pid);
-    } catch {
-      // already gone
-    }
-  }
-  return () => resume(stopped);
-}
-
-function resume(pids) {
-  for (const pid of pids) {
-    paused.delete(pid);
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function resumeAll() {
-  resume([...paused]);
 }
 
 /**
