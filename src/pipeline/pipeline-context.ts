@@ -23,6 +23,15 @@ export interface PipelineContext {
   controlToken?: string;
 }
 
+/**
+ * The stages a destroy run is queued or running for, as `app/stage` keys (of one app, or of every app):
+ * event intake and the preview sweeper submit no second destroy for them.
+ */
+export async function stagesBeingDestroyed(ctx: Pick<PipelineContext, 'engine'>, app?: string): Promise<Set<string>> {
+  const runs = await ctx.engine.store.listRuns({ ...(app === undefined ? {} : { app }), statuses: ['queued', 'running'] });
+  return new Set(runs.filter((run) => run.kind === 'destroy').map((run) => `${run.app}/${run.stage}`));
+}
+
 /** The bare mirror of a connected repository, shared by event intake, run checkouts and the sweeper. */
 export function mirrorDir(ctx: Pick<PipelineContext, 'dir'>, repoId: string): string {
   return join(ctx.dir, 'repos', `${repoId}.git`);

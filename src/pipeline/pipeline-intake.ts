@@ -6,7 +6,7 @@
 import { profileForStage, type LoadedApp } from '../manifest/index.js';
 import type { PipelineRunRecord, RepositoryRecord } from '../store/index.js';
 import { ensureMirror, fetchCommit } from './git/index.js';
-import { mirrorDir, type PipelineContext } from './pipeline-context.js';
+import { mirrorDir, stagesBeingDestroyed, type PipelineContext } from './pipeline-context.js';
 import { EMPTY_PIPELINE, loadAppAtCommit, pipelineConfigOf } from './pipeline-config.js';
 import type { RunDriver } from './run-driver.js';
 import { planRuns, type ApprovalRule, type PlanContext, type RunPlan } from './run-plan.js';
@@ -49,7 +49,7 @@ export class PipelineIntake {
     const created: PipelineRunRecord[] = [];
     for (const plan of plans) {
       // GitHub reports a deleted branch twice (push and delete events), and the sweeper may have seen it first.
-      if (plan.kind === 'destroy' && (await this.destroyUnderWay(repo.app, plan.stage))) continue;
+      if (plan.kind === 'destroy' && (await stagesBeingDestroyed(this.ctx, repo.app)).has(`${repo.app}/${plan.stage}`)) continue;
       if (plan.cancelOlder) await this.supersede(repo.app, plan);
       created.push(await this.runs.submit({
         id: crypto.randomUUID(),
@@ -91,11 +91,6 @@ export class PipelineIntake {
       this.ctx.engine.log?.warn({ err: error, repo: repo.id, ref }, 'the app manifests at this commit do not load');
       return undefined;
     }
-  }
-
-  private async destroyUnderWay(app: string, stage: string | null): Promise<boolean> {
-    const unfinished = await this.ctx.engine.store.listRuns({ app, statuses: ['queued', 'running'] });
-    return unfinished.some((run) => run.kind === 'destroy' && run.stage === stage);
   }
 
   /** Cancels the unfinished runs of the same branch a newer push supersedes. */

@@ -4,7 +4,7 @@
 
 import type { PreviewRecord, RepositoryRecord } from '../store/index.js';
 import { listBranches } from './git/index.js';
-import { mirrorDir, type PipelineContext } from './pipeline-context.js';
+import { mirrorDir, stagesBeingDestroyed, type PipelineContext } from './pipeline-context.js';
 import { loadAppAtCommit, pipelineConfigOf } from './pipeline-config.js';
 import type { RunDriver } from './run-driver.js';
 import { initialRunState } from './run-state.js';
@@ -34,7 +34,7 @@ export class PreviewSweeper {
     const removed: SweepResult['removed'] = [];
     // The destroys under way first, then the previews: a destroy that ends in between has deleted its preview
     // by then. The other order would destroy that preview a second time.
-    const pendingDestroys = new Set((await store.listRuns({ statuses: ['queued', 'running'] })).filter((r) => r.kind === 'destroy').map((r) => `${r.app}/${r.stage}`));
+    const pendingDestroys = await stagesBeingDestroyed(this.ctx);
     const previews = await store.listPreviews();
     if (previews.length === 0) return { removed };
     const byRepo = new Map<string | null, PreviewRecord[]>();

@@ -27,12 +27,14 @@ export const NEVER_BATCH: DispatchPacing = { batching: () => false };
 
 export const PACING_WINDOW_MS = 100;
 /** Utilisation above which a loop that was not batching starts to. */
-export const BATCH_ABOVE = 0.5;
+const BATCH_ABOVE = 0.5;
 /** Utilisation below which a batching loop stops. */
-export const STOP_BATCHING_BELOW = 0.3;
+const STOP_BATCHING_BELOW = 0.3;
 
 export class EventLoopPacing implements DispatchPacing {
   private busy = false;
+  // The loop's own times give the window's length too, but reading them allocates: a clock read decides
+  // whether a window is over, so most calls cost one performance.now().
   private last: LoopTime;
   private lastAt: number;
 

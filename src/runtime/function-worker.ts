@@ -1,6 +1,7 @@
 // The gateway's handle on one worker thread running one function version: sends invocations (at once, or
-// batched per event-loop turn while the gateway is busy: see dispatch-pacing.ts), matches results to them, enforces deadlines, and turns every way a worker can die
-// (process.exit, heap limit, init failure, termination) into outcomes for the invocations it held.
+// batched per event-loop turn while the gateway is busy: see dispatch-pacing.ts), matches results to them,
+// enforces deadlines, and turns every way a worker can die (process.exit, heap limit, init failure,
+// termination) into outcomes for the invocations it held.
 //
 // Deadlines: all invocations of a worker share one timeout and are kept in dispatch order, so the oldest
 // is always the next to expire and one timer per worker suffices (no timer per request).
