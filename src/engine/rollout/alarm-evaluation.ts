@@ -24,8 +24,21 @@ export function evaluateAlarms(alarms: readonly AlarmSpec[], samples: readonly M
 
 export function evaluateAlarm(alarm: AlarmSpec, samples: readonly MetricSample[], scope: AnalysisScope): AlarmEvaluation {
   const configProblem = alarmConfigProblem(alarm);
-  if (configProblem !== undefined) return { alarm: alarm.name, outcome: 'error', datapoints: [], reason: `${alarm.name} cannot be evaluated: ${configProblem}` };
-  const { windows, problem } = cutWindows(samples, { ...scope, periodMs: alarm.periodMs, count: alarm.evaluationPeriods });
+  if (configProblem !== undefined) return configError(alarm, configProblem);
+  return judgeWindows(alarm, cutWindows(samples, { ...scope, periodMs: alarm.periodMs, count: alarm.evaluationPeriods }));
+}
+
+/** The same over windows the caller has cut already (alarm-history.ts shows their totals too). */
+export function evaluateAlarmWindows(alarm: AlarmSpec, cut: { windows: MetricWindow[]; problem?: string }): AlarmEvaluation {
+  const configProblem = alarmConfigProblem(alarm);
+  return configProblem === undefined ? judgeWindows(alarm, cut) : configError(alarm, configProblem);
+}
+
+function configError(alarm: AlarmSpec, problem: string): AlarmEvaluation {
+  return { alarm: alarm.name, outcome: 'error', datapoints: [], reason: `${alarm.name} cannot be evaluated: ${problem}` };
+}
+
+function judgeWindows(alarm: AlarmSpec, { windows, problem }: { windows: MetricWindow[]; problem?: string }): AlarmEvaluation {
   if (problem !== undefined) {
     const datapoints = windows.map((window) => ({ from: window.from, to: window.to, value: null, baseline: null, invocations: window.current.invocations, breaching: null }));
     return { alarm: alarm.name, outcome: 'error', datapoints, reason: `${alarm.name} cannot be evaluated: ${problem}` };

@@ -1,10 +1,11 @@
 // One alarm's datapoints over a stretch of a rollout, for people (the dashboard's rollout page): per period,
-// the new versions' value beside the old ones', the limit it is held to and whether it breaches. Judged by
-// evaluateAlarm itself over windows cut by cutWindows, so the chart shows what the machine decides.
+// the new versions' value beside the old ones', the limit it is held to and whether it breaches. The windows
+// are cut once by cutWindows and judged by the alarm evaluation itself, so the chart shows what the machine
+// decides.
 //
 // Unlike the machine's sliding windows (which end at `now`), these periods are aligned to the rollout's
 // start, so a datapoint keeps its place from one refresh to the next; the newest one may be partial.
-import { evaluateAlarm, limitFor } from './alarm-evaluation.js';
+import { evaluateAlarmWindows, limitFor } from './alarm-evaluation.js';
 import { cutWindows, guardCount, metricValue } from './metric-windows.js';
 import type { MetricSample } from '../../store/types.js';
 import type { AlarmHistoryPoint, AlarmSpec } from './types.js';
@@ -43,8 +44,9 @@ export function alarmHistory(alarm: AlarmSpec, samples: readonly MetricSample[],
   const scope = { newVersionIds: query.newVersionIds, baselineVersionIds: query.baselineVersionIds, now: end };
   // Evaluated as one alarm spanning every period; only the per-datapoint verdicts are used, not the outcome.
   const spanning: AlarmSpec = { ...alarm, evaluationPeriods: count, datapointsToAlarm: Math.min(Math.max(alarm.datapointsToAlarm, 1), count) };
-  const evaluation = evaluateAlarm(spanning, inRange, scope);
-  const { windows } = cutWindows(inRange, { ...scope, periodMs: alarm.periodMs, count });
+  const cut = cutWindows(inRange, { ...scope, periodMs: alarm.periodMs, count });
+  const evaluation = evaluateAlarmWindows(spanning, cut);
+  const { windows } = cut;
   const problem = evaluation.outcome === 'error' ? evaluation.reason : null;
   const datapoints = windows.map((window, index): AlarmHistoryPoint => {
     const judged = evaluation.datapoints[index];
