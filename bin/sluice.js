@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry of the `sluice` command: runs the built CLI. A finished command exits at once, once its output is
 // flushed, instead of waiting for idle keep-alive connections to time out.
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/bundle/cli.js';
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -1,5 +1,6 @@
 // The package version, read once from package.json.
 
 import { readFileSync } from 'node:fs';
+import { packagePath } from './package-root.js';
 
-export const SLUICE_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const SLUICE_VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../errors/index.js';
+import { packagePath } from '../package-root.js';
 import type { FunctionInvoker, RoutingNotifier } from '../engine/index.js';
 import { createSecretBox } from '../secrets/index.js';
 import type { GatewayControl, InvokeOutcome, InvokeRequest } from '../server/index.js';
@@ -70,7 +70,8 @@ export async function startOrAttachGateway(launch: GatewayLaunch): Promise<Gatew
 }
 
 async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
-  const entry = fileURLToPath(new URL('./gateway-process.js', import.meta.url));
+  // The tsc build of the gateway, not a bundle: see scripts/bundle.mjs.
+  const entry = packagePath('dist', 'composition', 'gateway-process.js');
   if (!existsSync(entry)) throw new SluiceError('INTERNAL', `The gateway entry ${entry} is missing; run npm run build.`);
   const token = randomBytes(24).toString('hex');
   const logFd = openSync(join(launch.home, 'gateway.log'), 'a');

@@ -13,6 +13,7 @@ import { mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ManifestSources } from '../manifest/index.js';
+import { moduleFile } from '../package-root.js';
 import { SLUICE_VERSION } from '../version.js';
 import type { FunctionBundle } from './bundle-function.js';
 import { CACHE_FOLDER, FileSnapshot, fingerprintHolds, fingerprintInputs, type InputFingerprint } from './bundle-inputs.js';
@@ -163,7 +164,7 @@ function bundleSpec(appRoot: string, fn: FunctionToBundle): string {
 async function toolchainId(): Promise<string> {
   const esbuildPackage = await readFile(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8');
   const esbuildVersion = (JSON.parse(esbuildPackage) as { version: string }).version;
-  const bundler = await readFile(new URL('./bundle-function.js', import.meta.url)).catch(() => readFile(new URL('./bundle-function.ts', import.meta.url)));
+  const bundler = await readFile(moduleFile('engine/bundle-function'));
   return sha256(JSON.stringify([FORMAT, SLUICE_VERSION, esbuildVersion, sha256(bundler)]));
 }
 

@@ -1,12 +1,12 @@
 // Packaging: bundles one function's handler module with esbuild into a single ESM file and hashes it.
 // The bundle is built relative to the service folder so the same source gives the same hash on any machine.
 
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative, resolve, sep } from 'node:path';
 import { SluiceError } from '../errors/index.js';
+import { moduleFile } from '../package-root.js';
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
 
@@ -37,6 +37,8 @@ export async function bundleFunction(serviceDir: string, handlerModule: string, 
     throw new SluiceError('HANDLER_NOT_FOUND', `${label}: no file ${handlerModule}{${HANDLER_EXTENSIONS.join(',')}} in ${serviceDir}.`);
   }
   const entrySource = `${label}.entry.js`;
+  // Loaded on the first bundle, not with the engine: `sluice up` starts without it.
+  const { build } = await import('esbuild');
   try {
     const result = await build({
       stdin: {
@@ -71,8 +73,8 @@ export async function bundleFunction(serviceDir: string, handlerModule: string, 
 
 /** Resolves `sluice/tables` to this package's table client, so handlers need not install Sluice themselves. */
 function sluicePackagePlugin(): Plugin {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const client = ['tables-client.js', 'tables-client.ts'].map((file) => join(here, '..', 'runtime', file)).find((file) => existsSync(file));
+  const file = moduleFile('runtime/tables-client');
+  const client = existsSync(file) ? file : undefined;
   return {
     name: 'sluice-package',
     setup(builder) {

@@ -9,16 +9,13 @@
 // tsc only), `/` explains how to build it instead of failing.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { packagePath } from '../package-root.js';
 
-/**
- * dist/web of the package. From dist/server (the published build) and from src/server (tests and tools run
- * on the sources) alike, two folders up is the package root; src/web holds the sources, never served.
- */
-const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+/** dist/web of the package (src/web holds the sources, never served). */
+const DEFAULT_DASHBOARD_DIR = packagePath('dist', 'web') + sep;
 
 const SERVER_PATHS = /^\/(api|hooks)(\/|$)|^\/(healthz|readyz|metrics)$/;
 

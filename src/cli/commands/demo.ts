@@ -7,15 +7,15 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DeployResult } from '../../engine/index.js';
 import type { InvokeOutcome } from '../../server/index.js';
+import { packagePath } from '../../package-root.js';
 import { ApiClient } from '../api-client.js';
 import { deploy } from './deploy.js';
 import { pipelineDemo } from './demo-pipeline.js';
 import { bold, cyan, dim, green, print, red, table } from '../output.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../../examples/workshop', import.meta.url));
+const EXAMPLE = packagePath('examples', 'workshop');
 
 export function registerDemo(program: Command): void {
   program
