@@ -1,7 +1,8 @@
 // Artifacts (bundles by content hash) and immutable function versions. Aliases and the routing snapshot
 // built on versions are in alias-queries.ts.
 
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
+import { sql } from './kysely.js';
 import { SluiceError } from '../errors/index.js';
 import type { DeploymentRecord, FunctionConfig, NewVersion, VersionRecord } from './types.js';
 import type { VersionsTable } from './schema.js';
