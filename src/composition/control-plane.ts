@@ -63,7 +63,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   await mkdir(home, { recursive: true });
   const env = options.env ?? process.env;
-  const log = options.logger ?? createLogger({ name: 'sluice-control-plane', level: options.logLevel });
+  // Created once the gateway is spawned (loading pino would delay it), or earlier when a key rotation needs it.
+  let logger: Logger | undefined;
+  const createLog = () => (logger ??= options.logger ?? createLogger({ name: 'sluice-control-plane', level: options.logLevel }));
   const openStore = async () => (await import('../store/index.js')).openStore({ home, databaseUrl: options.databaseUrl });
   let store: Store | undefined;
   let gatewayStarting: Promise<GatewayHandle> | undefined;
@@ -73,7 +75,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     let key = loaded;
     if (!options.masterKey && existsSync(nextMasterKeyPath(home))) {
       store = await openStore();
-      key = await (await import('./key-rotation.js')).recoverKeyFile(home, store, loaded, log);
+      key = await (await import('./key-rotation.js')).recoverKeyFile(home, store, loaded, createLog());
     }
     const secrets = createRotatingSecretBox(createSecretBox(key));
     gatewayStarting = startOrAttachGateway({
@@ -88,6 +90,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     gatewayStarting.catch(() => undefined); // awaited below, after the store
     const apiModules = loadApiModules();
     apiModules.catch(() => undefined); // awaited below
+    const log = createLog();
     const opened = (store ??= await openStore());
     gateway = await gatewayStarting;
     const { EventBus, RolloutDriver, systemClock, createApiApp, createGithubHost, Pipeline, leaseSettings, wireOperations, serve } = await apiModules;

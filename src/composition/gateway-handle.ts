@@ -4,8 +4,8 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../errors/index.js';
 import { packagePath } from '../package-root.js';
@@ -48,8 +48,9 @@ export interface GatewayLaunch {
 
 const recordFile = (home: string) => join(home, 'gateway.json');
 
+/** With no gateway of this home running, the process is spawned before this returns (nothing is awaited first). */
 export async function startOrAttachGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
-  const existing = await readRecord(launch.home);
+  const existing = readRecord(launch.home);
   if (existing && isAlive(existing.pid)) {
     const samePort = launch.port === 0 || existing.port === launch.port;
     const handle = gatewayHandle(existing);
@@ -106,9 +107,9 @@ async function spawnGateway(launch: GatewayLaunch): Promise<GatewayHandle> {
   return gatewayHandle(record);
 }
 
-async function readRecord(home: string): Promise<GatewayRecord | undefined> {
+function readRecord(home: string): GatewayRecord | undefined {
   try {
-    return JSON.parse(await readFile(recordFile(home), 'utf8')) as GatewayRecord;
+    return JSON.parse(readFileSync(recordFile(home), 'utf8')) as GatewayRecord;
   } catch {
     return undefined;
   }
@@ -174,6 +175,6 @@ function gatewayHandle(record: GatewayRecord): GatewayHandle {
 }
 
 export async function forgetGateway(home: string, pid: number): Promise<void> {
-  const record = await readRecord(home);
+  const record = readRecord(home);
   if (record?.pid === pid) await rm(recordFile(home), { force: true });
 }

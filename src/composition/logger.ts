@@ -4,7 +4,9 @@
 // gateway process writes to its stdout, which `sluice up` points at `<home>/gateway.log`.
 // Writes are synchronous: a line logged just before the process exits is not lost.
 
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import type pinoModule from 'pino';
 import { SluiceError } from '../errors/index.js';
 import type { EngineLog } from '../engine/index.js';
 
@@ -19,22 +21,29 @@ export function parseLogLevel(text: string | undefined, option = '--log-level'):
   throw new SluiceError('INVALID_ARGUMENT', `${option} must be one of ${LOG_LEVELS.join(', ')}, got "${text}".`);
 }
 
+// pino is loaded by the first logger, not with this module: `sluice up` spawns its gateway first.
+let loaded: typeof pinoModule | undefined;
+function pino(): typeof pinoModule {
+  return (loaded ??= createRequire(import.meta.url)('pino') as typeof pinoModule);
+}
+
 export function createLogger(options: { name: string; level?: LogLevelName; fd?: number }): Logger {
-  return pino(
+  const pinoLogger = pino();
+  return pinoLogger(
     {
       name: options.name,
       level: options.level ?? 'info',
       base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: pinoLogger.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ fd: options.fd ?? 2, sync: true }),
+    pinoLogger.destination({ fd: options.fd ?? 2, sync: true }),
   );
 }
 
 /** A logger that writes nothing (tests that build a control plane in-process). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pino()({ level: 'silent' });
 }
 
 /** The engine's logging port, filled with a pino logger. */
