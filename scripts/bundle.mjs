@@ -3,9 +3,6 @@
 // imports stay lazy, as chunks of their own. Packages with native code or files of their own found at
 // run time stay outside: better-sqlite3, esbuild, pg, pino.
 //
-// Kysely goes in as its ESM build: dist/store/kysely.js loads the CommonJS one through createRequire, which
-// is faster unbundled (the gateway) but would stay outside the bundle.
-//
 // The gateway process and the function worker run from dist/ as tsc wrote them: bundled, the gateway
 // served hello requests ~20% slower with a p99 above 10 ms (measured with `npm run bench -- gateway`).
 // Run by `npm run build` after tsc.
@@ -31,14 +28,6 @@ await build({
   external: ['better-sqlite3', 'esbuild', 'pg', 'pino'],
   // CommonJS packages inside an ESM bundle still call require().
   banner: { js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);" },
-  plugins: [
-    {
-      name: 'kysely-esm',
-      setup(builder) {
-        builder.onLoad({ filter: /[\\/]dist[\\/]store[\\/]kysely\.js$/ }, () => ({ contents: "export * from 'kysely';", loader: 'js', resolveDir: root }));
-      },
-    },
-  ],
   legalComments: 'none',
   logLevel: 'warning',
 });

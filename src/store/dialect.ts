@@ -1,7 +1,7 @@
 // Every difference between SQLite and PostgreSQL that the store has to know about, in one place. The queries
 // elsewhere are written once against Kysely; only what cannot be said the same way on both lives here.
 
-import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from './kysely.js';
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import type { ColumnDefinitionBuilder, CreateTableBuilder, DatabaseConnection, DialectAdapter, Driver, SqliteDialectConfig } from 'kysely';
 
 export type DialectName = 'sqlite' | 'postgres';

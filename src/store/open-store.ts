@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect } from './kysely.js';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { SluiceError } from '../errors/index.js';
 import { SharedFileSqliteDialect, errorCode, postgresTraits, sqliteTraits, type DialectTraits } from './dialect.js';

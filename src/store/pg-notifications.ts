@@ -8,7 +8,7 @@
 // Channel names carry the schema (`sluice_routing:<schema>`), so stores in different schemas of one
 // database (test runs, several installations) do not wake each other.
 
-import { sql } from './kysely.js';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import type { NotificationChannel } from './lease-types.js';
 import type { StoreContext } from './store-context.js';

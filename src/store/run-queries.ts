@@ -5,7 +5,7 @@
 // sequence numbers are assigned here, safely when several processes write at once.
 
 import type { Selectable } from 'kysely';
-import { sql } from './kysely.js';
+import { sql } from 'kysely';
 import { SluiceError } from '../errors/index.js';
 import * as leases from './lease-queries.js';
 import { isFinishedRunStatus } from './pipeline-types.js';

@@ -1,8 +1,7 @@
 // Artifacts (bundles by content hash) and immutable function versions. Aliases and the routing snapshot
 // built on versions are in alias-queries.ts.
 
-import type { Selectable } from 'kysely';
-import { sql } from './kysely.js';
+import { sql, type Selectable } from 'kysely';
 import { SluiceError } from '../errors/index.js';
 import type { DeploymentRecord, FunctionConfig, NewVersion, VersionRecord } from './types.js';
 import type { VersionsTable } from './schema.js';

@@ -2,7 +2,7 @@
 // guarding "one active rollout per service", and an index for finding deployments a crash left running.
 // Frozen once released, like 0001: later changes are new files.
 
-import { sql } from '../kysely.js';
+import { sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import type { DialectTraits } from '../dialect.js';
 

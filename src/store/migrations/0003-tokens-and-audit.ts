@@ -2,7 +2,7 @@
 // concerns, and whether a stage's profile needs an approver. Frozen once released, like 0001 and 0002:
 // later changes are new files.
 
-import { sql } from '../kysely.js';
+import { sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import type { DialectTraits } from '../dialect.js';
 

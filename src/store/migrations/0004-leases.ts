@@ -3,7 +3,7 @@
 // the scheduled runs claimed so each fires once. Frozen once released, like 0001-0003: later changes are
 // new files.
 
-import { sql } from '../kysely.js';
+import { sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import type { DialectTraits } from '../dialect.js';
 

@@ -3,7 +3,7 @@
 // same lease columns) and their log lines, previews, and releases (what each deploy shipped, so a promotion
 // or a revert redeploys the same artifact). Frozen once released: later changes are new files.
 
-import { sql } from '../kysely.js';
+import { sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import type { DialectTraits } from '../dialect.js';
 

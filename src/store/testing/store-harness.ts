@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect } from '../kysely.js';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type DialectTraits, SharedFileSqliteDialect, postgresTraits, sqliteTraits } from '../dialect.js';
 import { storeMigrations } from '../migrations/index.js';
