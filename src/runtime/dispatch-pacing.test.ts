@@ -68,8 +68,14 @@ describe('event-loop pacing', () => {
       resolve();
     }));
     expect(pacing.batching()).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 2 * PACING_WINDOW_MS)); // idle
-    expect(pacing.batching()).toBe(false);
+    // Idle from here. On a loaded machine the thread's other work (the test runner's) can keep one window
+    // busy, so the pacing is given up to 20 windows to see an idle one.
+    let batching = true;
+    for (let windows = 0; windows < 20 && batching; windows++) {
+      await new Promise((resolve) => setTimeout(resolve, PACING_WINDOW_MS));
+      batching = pacing.batching();
+    }
+    expect(batching).toBe(false);
   });
 });
 
