@@ -1,6 +1,5 @@
-// The package version, read once from package.json.
+// The package version, from package.json (read once, by package-root.ts).
 
-import { readFileSync } from 'node:fs';
-import { packagePath } from './package-root.js';
+import { PACKAGE_MANIFEST } from './package-root.js';
 
-export const SLUICE_VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+export const SLUICE_VERSION: string = PACKAGE_MANIFEST.version;

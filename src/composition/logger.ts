@@ -23,27 +23,27 @@ export function parseLogLevel(text: string | undefined, option = '--log-level'):
 
 // pino is loaded by the first logger, not with this module: `sluice up` spawns its gateway first.
 let loaded: typeof pinoModule | undefined;
-function pino(): typeof pinoModule {
+function loadPino(): typeof pinoModule {
   return (loaded ??= createRequire(import.meta.url)('pino') as typeof pinoModule);
 }
 
 export function createLogger(options: { name: string; level?: LogLevelName; fd?: number }): Logger {
-  const pinoLogger = pino();
-  return pinoLogger(
+  const pino = loadPino();
+  return pino(
     {
       name: options.name,
       level: options.level ?? 'info',
       base: { pid: process.pid },
-      timestamp: pinoLogger.stdTimeFunctions.isoTime,
+      timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pinoLogger.destination({ fd: options.fd ?? 2, sync: true }),
+    pino.destination({ fd: options.fd ?? 2, sync: true }),
   );
 }
 
 /** A logger that writes nothing (tests that build a control plane in-process). */
 export function silentLogger(): Logger {
-  return pino()({ level: 'silent' });
+  return loadPino()({ level: 'silent' });
 }
 
 /** The engine's logging port, filled with a pino logger. */

@@ -46,9 +46,8 @@ export function alarmHistory(alarm: AlarmSpec, samples: readonly MetricSample[],
   const spanning: AlarmSpec = { ...alarm, evaluationPeriods: count, datapointsToAlarm: Math.min(Math.max(alarm.datapointsToAlarm, 1), count) };
   const cut = cutWindows(inRange, { ...scope, periodMs: alarm.periodMs, count });
   const evaluation = evaluateAlarmWindows(spanning, cut);
-  const { windows } = cut;
   const problem = evaluation.outcome === 'error' ? evaluation.reason : null;
-  const datapoints = windows.map((window, index): AlarmHistoryPoint => {
+  const datapoints = cut.windows.map((window, index): AlarmHistoryPoint => {
     const judged = evaluation.datapoints[index];
     const canary = metricValue(alarm.metric, window.current);
     const judgedBaseline = judged?.baseline ?? null;
